@@ -1,0 +1,309 @@
+/* Helpers shared by the text backends (see emit.h). They only append to a
+ * buffer; every result depends on the arguments alone, so backends built
+ * on them stay byte-deterministic. */
+#include "emit.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwc/strbuf.h"
+#include "fwc/util.h"
+
+bool
+fwc_emit_safe_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr(" ._:@+/=,-", c) != NULL;
+}
+
+size_t
+fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; s[i] != '\0' && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		fwc_strbuf_addc(sb, fwc_emit_safe_char(c) ? (char)c : '_');
+	}
+	return i;
+}
+
+static bool
+is_ident_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+fwc_emit_names_init(struct fwc_emit_names *nm, size_t max)
+{
+	nm->slot = NULL;
+	nm->cap = 0;
+	nm->count = 0;
+	nm->max = max < 16 ? 16 : max;
+}
+
+void
+fwc_emit_names_release(struct fwc_emit_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->cap; i++)
+		free(nm->slot[i]);
+	free(nm->slot);
+	nm->slot = NULL;
+	nm->cap = 0;
+	nm->count = 0;
+}
+
+/* The slot holding id, or the empty slot where it belongs. */
+static size_t
+find_slot(const struct fwc_emit_names *nm, const char *id)
+{
+	size_t i = hash_str(id) & (nm->cap - 1);
+
+	while (nm->slot[i] != NULL && strcmp(nm->slot[i], id) != 0)
+		i = (i + 1) & (nm->cap - 1);
+	return i;
+}
+
+static void
+grow(struct fwc_emit_names *nm)
+{
+	char **old = nm->slot;
+	size_t old_cap = nm->cap;
+	size_t i;
+
+	nm->cap = old_cap ? old_cap * 2 : 64;
+	nm->slot = fwc_xcalloc(nm->cap, sizeof(*nm->slot));
+	for (i = 0; i < old_cap; i++)
+		if (old[i] != NULL)
+			nm->slot[find_slot(nm, old[i])] = old[i];
+	free(old);
+}
+
+static bool
+taken(const struct fwc_emit_names *nm, const char *id)
+{
+	return nm->cap != 0 && nm->slot[find_slot(nm, id)] != NULL;
+}
+
+/* Stores the heap string id, which must not be taken yet. */
+static const char *
+insert(struct fwc_emit_names *nm, char *id)
+{
+	size_t i;
+
+	if ((nm->count + 1) * 2 > nm->cap)
+		grow(nm);
+	i = find_slot(nm, id);
+	nm->slot[i] = id;
+	nm->count++;
+	return id;
+}
+
+bool
+fwc_emit_names_reserve(struct fwc_emit_names *nm, const char *id)
+{
+	if (taken(nm, id))
+		return false;
+	insert(nm, fwc_xstrdup(id));
+	return true;
+}
+
+const char *
+fwc_emit_names_add(
+    struct fwc_emit_names *nm, const char *base, const char *suffix)
+{
+	struct fwc_strbuf stem;
+	struct fwc_strbuf id;
+	const char *result;
+	size_t slen = strlen(suffix);
+	unsigned long k;
+	char tail[24];
+	const char *p;
+
+	if (slen + 8 > nm->max)
+		FWC_BUG("identifier suffix '%s' too long", suffix);
+	fwc_strbuf_init(&stem);
+	if (base[0] >= '0' && base[0] <= '9')
+		fwc_strbuf_addc(&stem, '_');
+	for (p = base; *p != '\0'; p++)
+		fwc_strbuf_addc(
+		    &stem, is_ident_char((unsigned char)*p) ? *p : '_');
+	if (stem.len == 0 && slen == 0)
+		fwc_strbuf_addc(&stem, '_');
+	fwc_strbuf_init(&id);
+	for (k = 1;; k++) {
+		size_t keep;
+
+		tail[0] = '\0';
+		if (k > 1)
+			snprintf(tail, sizeof(tail), "_%lu", k);
+		keep = nm->max - slen - strlen(tail);
+		if (keep > stem.len)
+			keep = stem.len;
+		fwc_strbuf_reset(&id);
+		fwc_strbuf_addn(&id, stem.buf, keep);
+		fwc_strbuf_adds(&id, suffix);
+		fwc_strbuf_adds(&id, tail);
+		if (!taken(nm, id.buf))
+			break;
+	}
+	fwc_strbuf_release(&stem);
+	result = insert(nm, fwc_strbuf_detach(&id, NULL));
+	fwc_strbuf_release(&id);
+	return result;
+}
+
+struct fwc_emit_map_ent {
+	char *key; /* owned; NULL for an empty slot */
+	const void *value;
+};
+
+void
+fwc_emit_map_init(struct fwc_emit_map *m)
+{
+	m->ent = NULL;
+	m->cap = 0;
+	m->count = 0;
+}
+
+void
+fwc_emit_map_release(struct fwc_emit_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->ent[i].key);
+	free(m->ent);
+	fwc_emit_map_init(m);
+}
+
+static size_t
+map_slot(const struct fwc_emit_map_ent *ent, size_t cap, const char *key)
+{
+	size_t i = hash_str(key) & (cap - 1);
+
+	while (ent[i].key != NULL && strcmp(ent[i].key, key) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+const void *
+fwc_emit_map_get(const struct fwc_emit_map *m, const char *key)
+{
+	if (m->cap == 0)
+		return NULL;
+	return m->ent[map_slot(m->ent, m->cap, key)].value;
+}
+
+void
+fwc_emit_map_put(struct fwc_emit_map *m, const char *key, const void *value)
+{
+	size_t i;
+
+	if ((m->count + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 64;
+		struct fwc_emit_map_ent *nent =
+		    fwc_xcalloc(ncap, sizeof(*nent));
+
+		for (i = 0; i < m->cap; i++)
+			if (m->ent[i].key != NULL)
+				nent[map_slot(nent, ncap, m->ent[i].key)] =
+				    m->ent[i];
+		free(m->ent);
+		m->ent = nent;
+		m->cap = ncap;
+	}
+	i = map_slot(m->ent, m->cap, key);
+	if (m->ent[i].key == NULL) {
+		m->ent[i].key = fwc_xstrdup(key);
+		m->count++;
+	}
+	m->ent[i].value = value;
+}
+
+void
+fwc_emit_ivls(struct fwc_strbuf *sb, enum fwc_family f, const struct fwc_ivl *v,
+    size_t n, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fwc_strbuf_adds(sb, sep);
+		fwc_ivl_format(sb, f, &v[i]);
+	}
+}
+
+struct cidr_ctx {
+	struct fwc_strbuf *sb;
+	enum fwc_family f;
+	const char *sep;
+	bool first;
+};
+
+static void
+add_cidr(void *ctx, struct fwc_u128 base, unsigned int len)
+{
+	struct cidr_ctx *c = ctx;
+	unsigned int full = c->f == FWC_FAM_IP4 ? 32 : 128;
+
+	if (!c->first)
+		fwc_strbuf_adds(c->sb, c->sep);
+	c->first = false;
+	fwc_addr_format(c->sb, c->f, base);
+	if (len != full)
+		fwc_strbuf_addf(c->sb, "/%u", len);
+}
+
+void
+fwc_emit_cidrs(struct fwc_strbuf *sb, enum fwc_family f,
+    const struct fwc_ivl *v, size_t n, const char *sep)
+{
+	struct cidr_ctx c = { .sb = sb, .f = f, .sep = sep, .first = true };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fwc_ivl_cidrs(f, &v[i], add_cidr, &c);
+}
+
+void
+fwc_emit_ports(struct fwc_strbuf *sb, const struct fwc_portset *ps,
+    const char *sep, char rsep)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		const struct fwc_pivl *p = &ps->v[i];
+
+		if (i > 0)
+			fwc_strbuf_adds(sb, sep);
+		if (p->lo == p->hi)
+			fwc_strbuf_addf(sb, "%u", (unsigned int)p->lo);
+		else
+			fwc_strbuf_addf(sb, "%u%c%u", (unsigned int)p->lo, rsep,
+			    (unsigned int)p->hi);
+	}
+}

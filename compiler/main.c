@@ -1,0 +1,376 @@
+/* The command line: options, file I/O, exit status and backend choice.
+ * The only module that writes to stdout and stderr. Exit status: 0 success,
+ * 1 policy rejected, 2 usage error, 3 system failure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fwc/arena.h"
+#include "fwc/backend.h"
+#include "fwc/diag.h"
+#include "fwc/ir.h"
+#include "fwc/pipeline.h"
+#include "fwc/strbuf.h"
+#include "fwc/util.h"
+
+#define EXIT_REJECTED 1
+#define EXIT_USAGE    2
+#define EXIT_SYSTEM   3
+
+#define MAX_INCLUDES 64
+
+static const char usage_text[] =
+    "usage: fwc compile POLICY (--gateway NAME | --host NAME) [-t TARGET] [-o FILE]\n"
+    "       fwc check   POLICY [--werror]\n"
+    "       fwc list    POLICY\n"
+    "       fwc --help | --version\n";
+
+static const char help_text[] =
+    "fwc - compile a firewall policy into the rules of each enforcement point\n"
+    "\n"
+    "Commands:\n"
+    "  compile POLICY --gateway NAME   rules for one gateway\n"
+    "  compile POLICY --host NAME      rules for one host firewall\n"
+    "  check POLICY                    report errors and warnings, write nothing\n"
+    "  list POLICY                     enforcement points, targets, rule counts\n"
+    "\n"
+    "Options:\n"
+    "  -t, --target TARGET   output format (default: the enforcement point's,\n"
+    "                        from its os: linux -> nft); --list-targets shows all\n"
+    "  -o, --output FILE     write to FILE (atomically: temporary file, then\n"
+    "                        rename); '-' or no -o is standard output\n"
+    "  -I DIR                search DIR for included files (repeatable), after\n"
+    "                        the including file's directory and before the\n"
+    "                        installed library (" FWC_DATADIR "/policies)\n"
+    "      --resolve         resolve plain DNS names of endpoints now\n"
+    "      --werror          treat warnings as errors\n"
+    "      --dump-ir         print the intermediate representation instead\n"
+    "  -v, --verbose         list every flow that matches no address\n"
+    "      --list-targets    list the available targets\n"
+    "  -h, --help            this help\n"
+    "      --version         print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 policy rejected (errors were reported),\n"
+    "2 usage error, 3 system failure (I/O, out of memory).\n";
+
+struct cli {
+	const char *cmd;
+	const char *policy;
+	const char *gateway;
+	const char *host;
+	const char *target;
+	const char *output;
+	const char *includes[MAX_INCLUDES];
+	size_t n_includes;
+	bool resolve;
+	bool werror;
+	bool verbose;
+	bool dump_ir;
+};
+
+static int usage_error(const char *fmt, ...) FWC_PRINTF(1, 2);
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fwc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+static void
+list_targets(FILE *out)
+{
+	size_t n;
+	const struct fwc_backend *const *v = fwc_backend_list(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%-10s %s\n", v[i]->name, v[i]->summary);
+}
+
+/* Parses argv into cli; returns -1 when done (exit with *rc). */
+static int
+parse_args(int argc, char **argv, struct cli *cl, int *rc)
+{
+	int i = 1;
+
+	memset(cl, 0, sizeof(*cl));
+	*rc = 0;
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		*rc = EXIT_USAGE;
+		return -1;
+	}
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 ||
+		    strcmp(a, "help") == 0) {
+			fputs(usage_text, stdout);
+			fputs("\n", stdout);
+			fputs(help_text, stdout);
+			return -1;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("fwc %s\n", FWC_VERSION);
+			return -1;
+		}
+		if (strcmp(a, "--list-targets") == 0) {
+			list_targets(stdout);
+			return -1;
+		}
+		if (strcmp(a, "--gateway") == 0)
+			val = &cl->gateway;
+		else if (strcmp(a, "--host") == 0)
+			val = &cl->host;
+		else if (strcmp(a, "-t") == 0 || strcmp(a, "--target") == 0)
+			val = &cl->target;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			val = &cl->output;
+		else if (strcmp(a, "--resolve") == 0)
+			cl->resolve = true;
+		else if (strcmp(a, "--werror") == 0)
+			cl->werror = true;
+		else if (strcmp(a, "--dump-ir") == 0)
+			cl->dump_ir = true;
+		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+			cl->verbose = true;
+		else if (strncmp(a, "-I", 2) == 0) {
+			const char *d = a[2] ? a + 2 : NULL;
+
+			if (d == NULL) {
+				if (++i == argc) {
+					*rc = usage_error("option '%s' needs a directory", a);
+					return -1;
+				}
+				d = argv[i];
+			}
+			if (cl->n_includes == MAX_INCLUDES) {
+				*rc = usage_error("too many -I options (limit %d)", MAX_INCLUDES);
+				return -1;
+			}
+			cl->includes[cl->n_includes++] = d;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			*rc = usage_error("unknown option '%s'", a);
+			return -1;
+		} else if (cl->cmd == NULL) {
+			cl->cmd = a;
+		} else if (cl->policy == NULL) {
+			cl->policy = a;
+		} else {
+			*rc = usage_error("unexpected argument '%s'", a);
+			return -1;
+		}
+		if (val != NULL) {
+			if (++i == argc) {
+				*rc = usage_error("option '%s' needs a value", a);
+				return -1;
+			}
+			*val = argv[i];
+		}
+	}
+	if (cl->cmd == NULL) {
+		*rc = usage_error("missing command");
+		return -1;
+	}
+	if (strcmp(cl->cmd, "compile") != 0 && strcmp(cl->cmd, "check") != 0 &&
+	    strcmp(cl->cmd, "list") != 0) {
+		*rc = usage_error("unknown command '%s'", cl->cmd);
+		return -1;
+	}
+	if (cl->policy == NULL) {
+		*rc = usage_error("'%s' needs a POLICY file", cl->cmd);
+		return -1;
+	}
+	if (strcmp(cl->cmd, "compile") == 0) {
+		if ((cl->gateway == NULL) == (cl->host == NULL)) {
+			*rc = usage_error("compile needs exactly one of --gateway NAME or --host NAME");
+			return -1;
+		}
+	} else if (cl->gateway || cl->host || cl->target || cl->output ||
+	    cl->dump_ir) {
+		*rc = usage_error("'%s' takes no --gateway, --host, -t, -o or --dump-ir", cl->cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes buf to path atomically (temporary file in the same directory,
+ * fsync, rename), or to stdout for "-" / NULL. */
+static int
+write_output(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	int fd;
+	size_t off = 0;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			fprintf(stderr, "fwc: cannot write output: %s\n",
+			    strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		return 0;
+	}
+	tmp = fwc_xmalloc(strlen(path) + 16);
+	sprintf(tmp, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "fwc: cannot create '%s': %s\n", tmp,
+		    strerror(errno));
+		free(tmp);
+		return EXIT_SYSTEM;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, buf + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	fprintf(stderr, "fwc: cannot write '%s': %s\n", path,
+	    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return EXIT_SYSTEM;
+}
+
+static int
+cmd_list(const struct fwc_program *prog)
+{
+	struct fwc_strbuf sb;
+	int rc;
+
+	fwc_strbuf_init(&sb);
+	fwc_strbuf_addf(&sb, "policy %s: %zu enforcement point%s\n",
+	    prog->policy, prog->n_eps, prog->n_eps == 1 ? "" : "s");
+	for (size_t i = 0; i < prog->n_eps; i++) {
+		const struct fwc_ruleset *rs = prog->eps[i];
+		size_t per[FWC_CHAIN_NR] = { 0 };
+
+		for (size_t k = 0; k < rs->n_rules; k++)
+			per[rs->rules[k].chain]++;
+		fwc_strbuf_addf(&sb,
+		    "%-7s %-20s os=%-7s target=%-6s sets=%-5zu input=%zu forward=%zu output=%zu\n",
+		    rs->kind == FWC_EP_GATEWAY ? "gateway" : "host", rs->name,
+		    rs->os, rs->target, rs->n_sets, per[FWC_CHAIN_INPUT],
+		    per[FWC_CHAIN_FORWARD], per[FWC_CHAIN_OUTPUT]);
+	}
+	rc = write_output(NULL, sb.buf, sb.len);
+	fwc_strbuf_release(&sb);
+	return rc;
+}
+
+static int
+cmd_compile(const struct cli *cl, const struct fwc_program *prog,
+    struct fwc_diag *dg)
+{
+	const char *name = cl->gateway ? cl->gateway : cl->host;
+	struct fwc_ruleset *rs = fwc_program_find(prog, name);
+	const struct fwc_backend *be;
+	struct fwc_strbuf sb;
+	int rc;
+
+	if (rs == NULL || (cl->gateway && rs->kind != FWC_EP_GATEWAY) ||
+	    (cl->host && rs->kind != FWC_EP_HOST)) {
+		fprintf(stderr, "fwc: error: no %s '%s' among the enforcement points of policy '%s'",
+		    cl->gateway ? "gateway" : "host firewall", name,
+		    prog->policy);
+		if (cl->host)
+			fputs(" (a host is one when firewall=\"on\", the default for os=\"windows\")",
+			    stderr);
+		fputs("\n", stderr);
+		return EXIT_REJECTED;
+	}
+	fwc_strbuf_init(&sb);
+	if (cl->dump_ir) {
+		fwc_ir_dump(rs, &sb);
+	} else {
+		const char *t = cl->target ? cl->target : rs->target;
+
+		be = fwc_backend_find(t);
+		if (be == NULL || be->emit == NULL) {
+			fprintf(stderr, "fwc: error: target '%s' is not available (see fwc --list-targets)\n",
+			    t);
+			fwc_strbuf_release(&sb);
+			return cl->target ? EXIT_USAGE : EXIT_REJECTED;
+		}
+		if ((be->check != NULL && be->check(rs, dg) < 0) ||
+		    be->emit(rs, &sb, dg) < 0 || fwc_diag_failed(dg)) {
+			fwc_strbuf_release(&sb);
+			return EXIT_REJECTED;
+		}
+	}
+	rc = write_output(cl->output, sb.buf, sb.len);
+	fwc_strbuf_release(&sb);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cl;
+	struct fwc_options opt;
+	struct fwc_diag dg;
+	struct fwc_arena *a;
+	struct fwc_program *prog = NULL;
+	int rc;
+
+	if (parse_args(argc, argv, &cl, &rc) < 0)
+		return rc;
+	memset(&opt, 0, sizeof(opt));
+	opt.include_dirs = cl.includes;
+	opt.n_include_dirs = cl.n_includes;
+	opt.library_dir = FWC_DATADIR "/policies";
+	opt.resolve = cl.resolve;
+	opt.verbose = cl.verbose;
+	fwc_diag_init(&dg, stderr);
+	dg.werror = cl.werror;
+	dg.verbose = cl.verbose;
+	a = fwc_arena_new();
+	if (fwc_compile_file(a, &dg, &opt, cl.policy, &prog) < 0 ||
+	    fwc_diag_failed(&dg)) {
+		if (dg.werror && dg.errors == 0)
+			fputs("fwc: note: warnings are errors (--werror)\n",
+			    stderr);
+		fwc_arena_release(a);
+		return EXIT_REJECTED;
+	}
+	if (strcmp(cl.cmd, "list") == 0)
+		rc = cmd_list(prog);
+	else if (strcmp(cl.cmd, "compile") == 0)
+		rc = cmd_compile(&cl, prog, &dg);
+	else
+		rc = 0;
+	fwc_arena_release(a);
+	return rc;
+}

@@ -1,0 +1,703 @@
+/* Second stage of the pipeline: turns the element trees of the root policy
+ * file and every file it includes into one struct fwc_policy. Values stay
+ * raw text with their locations (sema.c checks them); this module checks
+ * names, list syntax and includes (search path, cycles, repeats). */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fwc/arena.h"
+#include "fwc/diag.h"
+#include "fwc/pipeline.h"
+#include "fwc/policy.h"
+#include "fwc/xml.h"
+
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_NAME 64
+
+struct pctx {
+	struct fwc_arena *a;
+	struct fwc_diag *dg;
+	const struct fwc_options *opt;
+	struct fwc_policy *p;
+	/* Canonical paths of the files being read (include stack) and of
+	 * every file read so far. */
+	const char *stack[MAX_INCLUDE_DEPTH + 1];
+	struct fwc_loc stack_loc[MAX_INCLUDE_DEPTH + 1];
+	size_t depth;
+	const char **seen;
+	size_t n_seen;
+	size_t cap_seen;
+	unsigned int flow_index;
+};
+
+static const char *
+attr(const struct fwc_xnode *n, const char *name, struct fwc_loc *loc)
+{
+	const struct fwc_xattr *at = fwc_xnode_attr(n, name);
+
+	if (at == NULL)
+		return NULL;
+	if (loc != NULL)
+		*loc = at->loc;
+	return at->value;
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t i;
+
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+		(s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (i = 1; s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			c == '-'))
+			return false;
+	}
+	return i <= MAX_NAME;
+}
+
+/* Reports a bad name; returns false when name is not acceptable. */
+static bool
+check_name(struct pctx *c, const char *s, const struct fwc_loc *loc)
+{
+	if (valid_name(s))
+		return true;
+	if (strlen(s) > MAX_NAME && s[0] != '\0')
+		fwc_error(c->dg, loc, "name '%.64s...' is longer than %d characters",
+		    s, MAX_NAME);
+	else
+		fwc_error(c->dg, loc,
+		    "invalid name '%s' (expected a letter or digit, then letters, digits, '.', '_' or '-')",
+		    s);
+	return false;
+}
+
+/* Splits a whitespace-separated attribute value into words. loc is the
+ * attribute's name and nlen its length: each word is located at its own
+ * column, assuming the usual name="value" on one line. */
+static struct fwc_words
+split_words(struct pctx *c, const char *s, const struct fwc_loc *loc,
+    size_t nlen)
+{
+	struct fwc_words w = { NULL, 0 };
+	size_t cap = 0;
+	const char *p = s;
+
+	while (*p) {
+		const char *start;
+		struct fwc_word word;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' &&
+		    *p != '\r')
+			p++;
+		word.s = fwc_arena_strndup(c->a, start, (size_t)(p - start));
+		word.loc = *loc;
+		if (word.loc.col)
+			word.loc.col += (uint32_t)(nlen + 2 + (size_t)(start - s));
+		FWC_VEC_PUSH(c->a, w.v, w.n, cap, word);
+	}
+	return w;
+}
+
+static void
+def_init(struct pctx *c, struct fwc_def *d, const struct fwc_xnode *n)
+{
+	const char *ov;
+
+	d->loc = n->loc;
+	d->nloc = n->loc;
+	d->name = attr(n, "name", &d->nloc);
+	if (d->name == NULL)
+		d->name = "";
+	else
+		check_name(c, d->name, &d->nloc);
+	d->description = attr(n, "description", NULL);
+	ov = attr(n, "override", NULL);
+	d->override = ov != NULL && strcmp(ov, "true") == 0;
+}
+
+static void
+item_text(struct pctx *c, struct fwc_item *it, const struct fwc_xnode *k,
+    enum fwc_item_kind kind)
+{
+	it->kind = kind;
+	it->loc = k->loc;
+	it->vloc = k->text ? k->text_loc : k->loc;
+	it->value = k->text ? k->text : "";
+	if (k->text == NULL)
+		fwc_error(c->dg, &k->loc, "<%s> is empty", k->name);
+}
+
+static void
+item_ref(struct pctx *c, struct fwc_item *it, const struct fwc_xnode *k,
+    const char *aname)
+{
+	it->kind = FWC_ITEM_REF;
+	it->loc = k->loc;
+	it->vloc = k->loc;
+	it->value = attr(k, aname, &it->vloc);
+	if (it->value == NULL) {
+		fwc_error(c->dg, &k->loc, "missing attribute '%s' on <%s>",
+		    aname, k->name);
+		it->value = "";
+	}
+}
+
+struct kindmap {
+	const char *elem;
+	enum fwc_item_kind kind;
+};
+
+/* Reads the children of a definition whose children are text items or
+ * refs, using map; an element not in map is an error (the schema already
+ * rejects them). */
+static void
+read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
+    size_t n_map, struct fwc_item **out, size_t *n_out)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct fwc_xnode *k = &n->kids[i];
+		struct fwc_item it;
+		size_t j;
+
+		memset(&it, 0, sizeof(it));
+		for (j = 0; j < n_map; j++)
+			if (strcmp(k->name, map[j].elem) == 0)
+				break;
+		if (j == n_map)
+			continue; /* handled by the caller */
+		if (map[j].kind == FWC_ITEM_REF)
+			item_ref(c, &it, k, "ref");
+		else
+			item_text(c, &it, k, map[j].kind);
+		FWC_VEC_PUSH(c->a, *out, *n_out, cap, it);
+	}
+}
+
+static const struct kindmap addr_items[] = {
+	{ "subnet", FWC_ITEM_SUBNET },
+	{ "range", FWC_ITEM_RANGE },
+	{ "prefix", FWC_ITEM_PREFIX },
+	{ "address", FWC_ITEM_ADDRESS },
+};
+
+static const struct kindmap boundary_items[] = {
+	{ "subnet", FWC_ITEM_SUBNET },
+	{ "range", FWC_ITEM_RANGE },
+	{ "prefix", FWC_ITEM_PREFIX },
+	{ "address", FWC_ITEM_ADDRESS },
+	{ "ad-site", FWC_ITEM_ADSITE },
+	{ "boundary", FWC_ITEM_REF },
+	{ "exclude", FWC_ITEM_EXCLUDE },
+};
+
+static const struct kindmap ref_items[] = {
+	{ "boundary", FWC_ITEM_REF },
+};
+
+static const struct kindmap endpoint_items[] = {
+	{ "fqdn", FWC_ITEM_FQDN },
+	{ "address", FWC_ITEM_ADDRESS },
+};
+
+static void
+parse_service(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_service *s = fwc_arena_alloc(c->a, sizeof(*s));
+	size_t cap = 0;
+
+	def_init(c, &s->d, n);
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct fwc_xnode *k = &n->kids[i];
+		struct fwc_item it;
+
+		memset(&it, 0, sizeof(it));
+		it.loc = k->loc;
+		it.vloc = k->loc;
+		if (strcmp(k->name, "service") == 0) {
+			item_ref(c, &it, k, "ref");
+		} else if (strcmp(k->name, "port") == 0 ||
+		    strcmp(k->name, "source-port") == 0) {
+			it.kind = k->name[0] == 'p' ? FWC_ITEM_PORT :
+						      FWC_ITEM_SRCPORT;
+			it.protocol = attr(k, "protocol", NULL);
+			it.value = attr(k, "port", &it.vloc);
+			it.sport = attr(k, "source-port", NULL);
+		} else if (strcmp(k->name, "icmp") == 0 ||
+		    strcmp(k->name, "icmp6") == 0) {
+			it.kind = k->name[4] ? FWC_ITEM_ICMP6 : FWC_ITEM_ICMP;
+			it.value = attr(k, "type", &it.vloc);
+			it.code = attr(k, "code", NULL);
+		} else if (strcmp(k->name, "protocol") == 0) {
+			it.kind = FWC_ITEM_PROTO;
+			it.value = attr(k, "value", &it.vloc);
+		} else {
+			continue;
+		}
+		if (it.value == NULL)
+			it.value = "";
+		FWC_VEC_PUSH(c->a, s->items, s->n_items, cap, it);
+	}
+	FWC_VEC_PUSH(c->a, c->p->services.v, c->p->services.n,
+	    c->p->services.cap, s);
+}
+
+static void
+parse_boundary(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_boundary *b = fwc_arena_alloc(c->a, sizeof(*b));
+
+	def_init(c, &b->d, n);
+	read_items(c, n, boundary_items, FWC_ARRAY_SIZE(boundary_items),
+	    &b->items, &b->n_items);
+	FWC_VEC_PUSH(c->a, c->p->boundaries.v, c->p->boundaries.n,
+	    c->p->boundaries.cap, b);
+}
+
+static void
+parse_adsite(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_adsite *s = fwc_arena_alloc(c->a, sizeof(*s));
+
+	def_init(c, &s->d, n);
+	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &s->items,
+	    &s->n_items);
+	FWC_VEC_PUSH(c->a, c->p->adsites.v, c->p->adsites.n,
+	    c->p->adsites.cap, s);
+}
+
+static void
+parse_role(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_role *r = fwc_arena_alloc(c->a, sizeof(*r));
+
+	def_init(c, &r->d, n);
+	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &r->items,
+	    &r->n_items);
+	FWC_VEC_PUSH(c->a, c->p->roles.v, c->p->roles.n, c->p->roles.cap, r);
+}
+
+static void
+parse_host(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_host *h = fwc_arena_alloc(c->a, sizeof(*h));
+	struct fwc_loc l = n->loc;
+	const char *roles;
+
+	def_init(c, &h->d, n);
+	h->os = attr(n, "os", NULL);
+	roles = attr(n, "roles", &l);
+	if (roles != NULL)
+		h->roles = split_words(c, roles, &l, 5);
+	h->proxy_loc = n->loc;
+	h->proxy_name = attr(n, "proxy", &h->proxy_loc);
+	h->firewall = attr(n, "firewall", NULL);
+	h->egress = attr(n, "egress", NULL);
+	h->target_loc = n->loc;
+	h->target = attr(n, "target", &h->target_loc);
+	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &h->items,
+	    &h->n_items);
+	FWC_VEC_PUSH(c->a, c->p->hosts.v, c->p->hosts.n, c->p->hosts.cap, h);
+}
+
+static void
+parse_endpoint(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_endpoint *e = fwc_arena_alloc(c->a, sizeof(*e));
+
+	def_init(c, &e->d, n);
+	read_items(c, n, endpoint_items, FWC_ARRAY_SIZE(endpoint_items),
+	    &e->items, &e->n_items);
+	FWC_VEC_PUSH(c->a, c->p->endpoints.v, c->p->endpoints.n,
+	    c->p->endpoints.cap, e);
+}
+
+static void
+parse_proxy(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_proxy *x = fwc_arena_alloc(c->a, sizeof(*x));
+
+	def_init(c, &x->d, n);
+	x->host_loc = n->loc;
+	x->host_name = attr(n, "host", &x->host_loc);
+	x->port_loc = n->loc;
+	x->port = attr(n, "port", &x->port_loc);
+	if (x->host_name == NULL)
+		x->host_name = "";
+	if (x->port == NULL)
+		x->port = "";
+	FWC_VEC_PUSH(c->a, c->p->proxies.v, c->p->proxies.n,
+	    c->p->proxies.cap, x);
+}
+
+static void
+parse_bgroup(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_bgroup *g = fwc_arena_alloc(c->a, sizeof(*g));
+	size_t cap_sys = 0;
+	size_t cap_fb = 0;
+
+	def_init(c, &g->d, n);
+	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &g->items,
+	    &g->n_items);
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct fwc_xnode *k = &n->kids[i];
+
+		if (strcmp(k->name, "site-system") == 0) {
+			struct fwc_word w;
+
+			w.loc = k->loc;
+			w.s = attr(k, "host", &w.loc);
+			if (w.s == NULL)
+				w.s = "";
+			FWC_VEC_PUSH(c->a, g->systems, g->n_systems, cap_sys,
+			    w);
+		} else if (strcmp(k->name, "fallback") == 0) {
+			struct fwc_fallback f;
+			struct fwc_loc rl = k->loc;
+			const char *roles;
+			const char *never;
+
+			memset(&f, 0, sizeof(f));
+			f.loc = k->loc;
+			f.group = attr(k, "group", &f.loc);
+			if (f.group == NULL)
+				f.group = "";
+			roles = attr(k, "roles", &rl);
+			if (roles != NULL)
+				f.roles = split_words(c, roles, &rl, 5);
+			never = attr(k, "never", NULL);
+			f.never = never != NULL && strcmp(never, "true") == 0;
+			FWC_VEC_PUSH(c->a, g->fb, g->n_fb, cap_fb, f);
+		}
+	}
+	FWC_VEC_PUSH(c->a, c->p->bgroups.v, c->p->bgroups.n,
+	    c->p->bgroups.cap, g);
+}
+
+static void
+parse_gateway(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_gateway *g = fwc_arena_alloc(c->a, sizeof(*g));
+	size_t cap = 0;
+
+	def_init(c, &g->d, n);
+	g->os = attr(n, "os", NULL);
+	g->egress = attr(n, "egress", NULL);
+	g->target = attr(n, "target", NULL);
+	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &g->items,
+	    &g->n_items);
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct fwc_xnode *k = &n->kids[i];
+		struct fwc_iface f;
+		struct fwc_loc bl;
+
+		if (strcmp(k->name, "interface") != 0)
+			continue;
+		memset(&f, 0, sizeof(f));
+		f.loc = k->loc;
+		f.name = attr(k, "name", &f.loc);
+		if (f.name == NULL)
+			f.name = "";
+		bl = k->loc;
+		f.boundary_attr = attr(k, "boundary", &bl);
+		if (f.boundary_attr == NULL)
+			f.boundary_attr = "";
+		f.boundaries = split_words(c, f.boundary_attr, &bl, 8);
+		if (f.boundaries.n == 0)
+			fwc_error(c->dg, &bl,
+			    "interface '%s' names no boundary", f.name);
+		FWC_VEC_PUSH(c->a, g->ifaces, g->n_ifaces, cap, f);
+	}
+	FWC_VEC_PUSH(c->a, c->p->gateways.v, c->p->gateways.n,
+	    c->p->gateways.cap, g);
+}
+
+static struct fwc_words
+flow_words(struct pctx *c, const struct fwc_xnode *n, const char *name,
+    const char **raw)
+{
+	struct fwc_loc l = n->loc;
+	struct fwc_words w = { NULL, 0 };
+
+	*raw = attr(n, name, &l);
+	if (*raw == NULL) {
+		*raw = "";
+		return w;
+	}
+	w = split_words(c, *raw, &l, strlen(name));
+	if (w.n == 0)
+		fwc_error(c->dg, &l, "attribute '%s' is empty", name);
+	return w;
+}
+
+static void
+parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
+{
+	struct fwc_flow *f = fwc_arena_alloc(c->a, sizeof(*f));
+	struct fwc_loc nl = n->loc;
+	const char *v;
+
+	f->action = act;
+	f->loc = n->loc;
+	f->name = attr(n, "name", &nl);
+	if (f->name != NULL)
+		check_name(c, f->name, &nl);
+	f->id = f->name ? f->name :
+			  fwc_arena_printf(c->a, "%s:%u", n->loc.file,
+			      (unsigned int)n->loc.line);
+	f->description = attr(n, "description", NULL);
+	f->from = flow_words(c, n, "from", &f->from_attr);
+	f->to = flow_words(c, n, "to", &f->to_attr);
+	f->services = flow_words(c, n, "service", &f->service_attr);
+	f->scope_loc = n->loc;
+	f->scope = attr(n, "scope", &f->scope_loc);
+	f->via_loc = n->loc;
+	f->via = attr(n, "via", &f->via_loc);
+	v = attr(n, "log", NULL);
+	f->log = v != NULL && strcmp(v, "on") == 0;
+	v = attr(n, "bidirectional", NULL);
+	f->bidirectional = v != NULL && strcmp(v, "true") == 0;
+	f->index = c->flow_index++;
+	FWC_VEC_PUSH(c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
+}
+
+static int read_file(struct pctx *c, const char *path,
+    const struct fwc_loc *from);
+
+static bool
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void
+parse_include(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct fwc_loc hl = n->loc;
+	const char *href = attr(n, "href", &hl);
+	const char *dirs[64];
+	size_t n_dirs = 0;
+	char *dir;
+	char *slash;
+	const char *found = NULL;
+
+	if (href == NULL || *href == '\0') {
+		fwc_error(c->dg, &n->loc, "missing attribute 'href' on <include>");
+		return;
+	}
+	if (strstr(href, "://") != NULL) {
+		fwc_error(c->dg, &hl,
+		    "include '%s': only local files can be included", href);
+		return;
+	}
+	if (href[0] == '/') {
+		if (is_file(href))
+			found = href;
+	} else {
+		dir = fwc_arena_strdup(c->a, n->loc.file);
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			dir = fwc_arena_strdup(c->a, ".");
+		dirs[n_dirs++] = dir;
+		for (size_t i = 0; i < c->opt->n_include_dirs && n_dirs < 62;
+		     i++)
+			dirs[n_dirs++] = c->opt->include_dirs[i];
+		if (c->opt->library_dir != NULL)
+			dirs[n_dirs++] = c->opt->library_dir;
+		for (size_t i = 0; i < n_dirs && found == NULL; i++) {
+			const char *cand = fwc_arena_printf(c->a, "%s/%s",
+			    dirs[i], href);
+
+			if (is_file(cand))
+				found = cand;
+		}
+	}
+	if (found == NULL) {
+		fwc_error(c->dg, &hl, "cannot find included file '%s'", href);
+		if (href[0] != '/') {
+			for (size_t i = 0; i < n_dirs; i++)
+				fwc_note(c->dg, &hl, "searched in '%s'",
+				    dirs[i]);
+		}
+		return;
+	}
+	read_file(c, found, &hl);
+}
+
+static void
+parse_root(struct pctx *c, const struct fwc_xnode *root, bool is_main)
+{
+	if (is_main) {
+		struct fwc_loc nl = root->loc;
+		const char *def = attr(root, "default", NULL);
+
+		c->p->name = attr(root, "name", &nl);
+		if (c->p->name == NULL)
+			c->p->name = "";
+		else
+			check_name(c, c->p->name, &nl);
+		c->p->description = attr(root, "description", NULL);
+		c->p->loc = root->loc;
+		c->p->default_action = def != NULL &&
+			strcmp(def, "reject") == 0 ?
+		    FWC_ACT_REJECT :
+		    FWC_ACT_DROP;
+	}
+	for (size_t i = 0; i < root->n_kids && !c->dg->stopped; i++) {
+		const struct fwc_xnode *k = &root->kids[i];
+		const char *e = k->name;
+
+		if (strcmp(e, "include") == 0)
+			parse_include(c, k);
+		else if (strcmp(e, "service") == 0)
+			parse_service(c, k);
+		else if (strcmp(e, "boundary") == 0)
+			parse_boundary(c, k);
+		else if (strcmp(e, "ad-site") == 0)
+			parse_adsite(c, k);
+		else if (strcmp(e, "role") == 0)
+			parse_role(c, k);
+		else if (strcmp(e, "host") == 0)
+			parse_host(c, k);
+		else if (strcmp(e, "endpoint") == 0)
+			parse_endpoint(c, k);
+		else if (strcmp(e, "proxy") == 0)
+			parse_proxy(c, k);
+		else if (strcmp(e, "boundary-group") == 0)
+			parse_bgroup(c, k);
+		else if (strcmp(e, "gateway") == 0)
+			parse_gateway(c, k);
+		else if (strcmp(e, "allow") == 0)
+			parse_flow(c, k, FWC_ACT_ACCEPT);
+		else if (strcmp(e, "deny") == 0)
+			parse_flow(c, k, FWC_ACT_DROP);
+		else if (strcmp(e, "reject") == 0)
+			parse_flow(c, k, FWC_ACT_REJECT);
+		else
+			fwc_error(c->dg, &k->loc, "unexpected element <%s> in <policy>",
+			    e);
+	}
+}
+
+/* Reads one file (the root when from is NULL) and its includes. */
+static int
+read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
+{
+	char real[PATH_MAX];
+	struct fwc_xnode *root = NULL;
+	const char *canon;
+	size_t i;
+
+	if (realpath(path, real) == NULL) {
+		fwc_error(c->dg, from, "cannot open '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < c->depth; i++) {
+		if (strcmp(c->stack[i], real) == 0) {
+			fwc_error(c->dg, from, "include cycle: '%s' includes itself",
+			    path);
+			for (size_t j = c->depth; j-- > 1;)
+				fwc_note(c->dg, &c->stack_loc[j],
+				    "included from here");
+			return -1;
+		}
+	}
+	for (i = 0; i < c->n_seen; i++)
+		if (strcmp(c->seen[i], real) == 0)
+			return 0; /* already read through another include */
+	if (c->depth >= MAX_INCLUDE_DEPTH) {
+		fwc_error(c->dg, from, "includes nested too deeply (limit %d)",
+		    MAX_INCLUDE_DEPTH);
+		return -1;
+	}
+	canon = fwc_arena_strdup(c->a, real);
+	FWC_VEC_PUSH(c->a, c->seen, c->n_seen, c->cap_seen, canon);
+	if (fwc_xml_parse_file(c->a, c->dg, path, NULL, &root) < 0) {
+		for (size_t j = c->depth; j-- > 1;)
+			fwc_note(c->dg, &c->stack_loc[j], "included from here");
+		if (from != NULL)
+			fwc_note(c->dg, from, "included from here");
+		return -1;
+	}
+	FWC_VEC_PUSH(c->a, c->p->files, c->p->n_files, c->p->cap_files,
+	    root->loc.file);
+	c->stack[c->depth] = canon;
+	c->stack_loc[c->depth] = from ? *from : root->loc;
+	c->depth++;
+	parse_root(c, root, from == NULL);
+	c->depth--;
+	return 0;
+}
+
+static void
+pctx_init(struct pctx *c, struct fwc_arena *a, struct fwc_diag *dg,
+    const struct fwc_options *opt)
+{
+	static const struct fwc_options none;
+
+	memset(c, 0, sizeof(*c));
+	c->a = a;
+	c->dg = dg;
+	c->opt = opt ? opt : &none;
+	c->p = fwc_arena_alloc(a, sizeof(*c->p));
+	c->p->default_action = FWC_ACT_DROP;
+	c->p->resolve = c->opt->resolve;
+}
+
+int
+fwc_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
+    const struct fwc_options *opt, const char *path, struct fwc_policy **out)
+{
+	struct pctx c;
+	unsigned int before = dg->errors;
+
+	pctx_init(&c, a, dg, opt);
+	read_file(&c, path, NULL);
+	*out = c.p;
+	return dg->errors > before ? -1 : 0;
+}
+
+int
+fwc_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
+    const struct fwc_options *opt, const char *name, const char *buf,
+    size_t len, struct fwc_policy **out)
+{
+	struct pctx c;
+	struct fwc_xnode *root = NULL;
+	unsigned int before = dg->errors;
+
+	pctx_init(&c, a, dg, opt);
+	*out = c.p;
+	if (fwc_xml_parse_buffer(a, dg, name, buf, len, NULL, &root) < 0)
+		return -1;
+	FWC_VEC_PUSH(c.a, c.p->files, c.p->n_files, c.p->cap_files,
+	    root->loc.file);
+	c.stack[0] = root->loc.file;
+	c.stack_loc[0] = root->loc;
+	c.depth = 1;
+	parse_root(&c, root, true);
+	return dg->errors > before ? -1 : 0;
+}

@@ -1,0 +1,1061 @@
+/* Third stage of the pipeline: name resolution and value checking. Builds
+ * the namespaces (network objects, services, proxies, AD sites) honouring
+ * override="true", resolves every reference (with did-you-mean), parses
+ * addresses and ports, composes services and boundaries (with cycle
+ * detection), subtracts excludes and computes the address set of every
+ * network object. After success every sema field of the policy is set. */
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fwc/arena.h"
+#include "fwc/backend.h"
+#include "fwc/diag.h"
+#include "fwc/names.h"
+#include "fwc/pipeline.h"
+#include "fwc/policy.h"
+
+enum nskind {
+	NS_BOUNDARY = FWC_REF_BOUNDARY,
+	NS_ROLE = FWC_REF_ROLE,
+	NS_HOST = FWC_REF_HOST,
+	NS_ENDPOINT = FWC_REF_ENDPOINT,
+	NS_GATEWAY = FWC_REF_GATEWAY,
+	NS_BGROUP = FWC_REF_BGROUP,
+};
+
+static const char *const kind_names[] = {
+	[FWC_REF_ANY] = "boundary",
+	[FWC_REF_BOUNDARY] = "boundary",
+	[FWC_REF_ROLE] = "role",
+	[FWC_REF_HOST] = "host",
+	[FWC_REF_ENDPOINT] = "endpoint",
+	[FWC_REF_GATEWAY] = "gateway",
+	[FWC_REF_BGROUP] = "boundary group",
+	[FWC_REF_ADDRESS] = "address",
+};
+
+struct sctx {
+	struct fwc_arena *a;
+	struct fwc_diag *dg;
+	const struct fwc_options *opt;
+	struct fwc_policy *p;
+	struct fwc_map net;      /* network objects */
+	struct fwc_map svc;      /* services */
+	struct fwc_map proxies;
+	struct fwc_map adsites;
+};
+
+/* Namespaces. */
+
+static void
+define(struct sctx *c, struct fwc_map *m, struct fwc_def *d, void *obj,
+    int kind, const char *what)
+{
+	struct fwc_map_slot *s;
+
+	if (d->name[0] == '\0')
+		return;
+	s = fwc_map_get(m, d->name);
+	if (s == NULL) {
+		fwc_map_put(m, d->name, obj, kind);
+		return;
+	}
+	{
+		const struct fwc_def *old = s->val;
+
+		if (!d->override) {
+			fwc_error(c->dg, &d->nloc, "duplicate name '%s'",
+			    d->name);
+			fwc_note(c->dg, &old->loc,
+			    "'%s' is first defined here (use override=\"true\" to replace it)",
+			    d->name);
+			return;
+		}
+		if (s->kind != kind) {
+			fwc_error(c->dg, &d->nloc,
+			    "%s '%s' cannot override the %s of the same name",
+			    what, d->name, kind_names[s->kind]);
+			fwc_note(c->dg, &old->loc, "the %s is defined here",
+			    kind_names[s->kind]);
+			return;
+		}
+		fwc_note(c->dg, &d->nloc, "%s '%s' overrides the definition at %s:%u",
+		    what, d->name, old->loc.file, (unsigned int)old->loc.line);
+		s->val = obj;
+	}
+}
+
+/* The definitions that survived overriding are those in the maps; mark
+ * the replaced ones by clearing their name so later loops skip them. */
+static bool
+live(const struct fwc_map *m, const struct fwc_def *d)
+{
+	const struct fwc_map_slot *s;
+
+	if (d->name[0] == '\0')
+		return false;
+	s = fwc_map_get(m, d->name);
+	return s != NULL && s->val == d;
+}
+
+static void
+unknown(struct sctx *c, const struct fwc_loc *loc, const struct fwc_map *m,
+    const char *what, const char *name)
+{
+	const char *sug = fwc_map_suggest(m, name);
+
+	if (sug != NULL)
+		fwc_error(c->dg, loc, "unknown %s '%s'; did you mean '%s'?",
+		    what, name, sug);
+	else
+		fwc_error(c->dg, loc, "unknown %s '%s'", what, name);
+}
+
+static void *
+lookup(struct sctx *c, const struct fwc_map *m, const char *name, int kind,
+    const struct fwc_loc *loc, const char *what)
+{
+	const struct fwc_map_slot *s = fwc_map_get(m, name);
+
+	if (s == NULL) {
+		unknown(c, loc, m, what, name);
+		return NULL;
+	}
+	if (kind >= 0 && s->kind != kind) {
+		fwc_error(c->dg, loc, "'%s' is a %s, not a %s", name,
+		    kind_names[s->kind], what);
+		return NULL;
+	}
+	((struct fwc_def *)s->val)->used = true;
+	return s->val;
+}
+
+/* Addresses. */
+
+struct ivlvec {
+	struct fwc_ivl *v[FWC_FAM_NR];
+	size_t n[FWC_FAM_NR];
+	size_t cap[FWC_FAM_NR];
+};
+
+static void
+ivl_push(struct sctx *c, struct ivlvec *iv, enum fwc_family f,
+    struct fwc_ivl x)
+{
+	FWC_VEC_PUSH(c->a, iv->v[f], iv->n[f], iv->cap[f], x);
+}
+
+static const struct fwc_addrset *
+ivl_set(struct sctx *c, const struct ivlvec *iv)
+{
+	return fwc_addrset_from(c->a, iv->v[FWC_FAM_IP4], iv->n[FWC_FAM_IP4],
+	    iv->v[FWC_FAM_IP6], iv->n[FWC_FAM_IP6]);
+}
+
+/* Parses an address item into iv. single: only one address is allowed
+ * (hosts, gateways). */
+static int
+addr_item(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv,
+    bool single)
+{
+	enum fwc_family f;
+	struct fwc_ivl x;
+	const char *why = NULL;
+	const char *v = it->value;
+
+	switch (it->kind) {
+	case FWC_ITEM_SUBNET:
+		if (fwc_cidr_parse(v, &f, &x, &why) < 0) {
+			fwc_error(c->dg, &it->vloc, "bad subnet '%s': %s", v,
+			    why);
+			return -1;
+		}
+		break;
+	case FWC_ITEM_RANGE:
+		if (fwc_range_parse(v, &f, &x, &why) < 0) {
+			fwc_error(c->dg, &it->vloc, "bad range '%s': %s", v,
+			    why);
+			return -1;
+		}
+		break;
+	case FWC_ITEM_PREFIX:
+		if (fwc_prefix_parse(v, &x, &why) < 0) {
+			fwc_error(c->dg, &it->vloc, "bad prefix '%s': %s", v,
+			    why);
+			return -1;
+		}
+		f = FWC_FAM_IP6;
+		break;
+	case FWC_ITEM_ADDRESS:
+	case FWC_ITEM_EXCLUDE:
+		if (strchr(v, '/') != NULL && !single) {
+			if (fwc_cidr_parse(v, &f, &x, &why) < 0) {
+				fwc_error(c->dg, &it->vloc,
+				    "bad address '%s': %s", v, why);
+				return -1;
+			}
+		} else if (strchr(v, '-') != NULL && !single) {
+			if (fwc_range_parse(v, &f, &x, &why) < 0) {
+				fwc_error(c->dg, &it->vloc,
+				    "bad address '%s': %s", v, why);
+				return -1;
+			}
+		} else if (fwc_addr_parse(v, &f, &x.lo, &why) < 0) {
+			fwc_error(c->dg, &it->vloc, "bad address '%s': %s%s",
+			    v, why,
+			    single && strchr(v, '/') ? " (a host address takes no prefix length)" :
+						       "");
+			return -1;
+		} else {
+			x.hi = x.lo;
+		}
+		break;
+	default:
+		FWC_BUG("not an address item");
+	}
+	ivl_push(c, iv, f, x);
+	return 0;
+}
+
+static const struct fwc_addrset *
+addr_items(struct sctx *c, const struct fwc_item *items, size_t n,
+    bool single)
+{
+	struct ivlvec iv;
+
+	memset(&iv, 0, sizeof(iv));
+	for (size_t i = 0; i < n; i++) {
+		switch (items[i].kind) {
+		case FWC_ITEM_SUBNET:
+		case FWC_ITEM_RANGE:
+		case FWC_ITEM_PREFIX:
+		case FWC_ITEM_ADDRESS:
+			addr_item(c, &items[i], &iv, single);
+			break;
+		default:
+			break;
+		}
+	}
+	return ivl_set(c, &iv);
+}
+
+static void resolve_boundary(struct sctx *c, struct fwc_boundary *b);
+
+static const struct fwc_addrset *
+boundary_ref(struct sctx *c, const char *name, const struct fwc_loc *loc)
+{
+	struct fwc_boundary *b;
+
+	if (strcmp(name, "any") == 0)
+		return fwc_addrset_all();
+	b = lookup(c, &c->net, name, NS_BOUNDARY, loc, "boundary");
+	if (b == NULL)
+		return &fwc_addrset_empty;
+	resolve_boundary(c, b);
+	return b->addrs ? b->addrs : &fwc_addrset_empty;
+}
+
+static void
+resolve_boundary(struct sctx *c, struct fwc_boundary *b)
+{
+	struct ivlvec ex;
+	const struct fwc_addrset *s;
+	bool has_ex = false;
+
+	if (b->state == 2)
+		return;
+	if (b->state == 1) {
+		fwc_error(c->dg, &b->d.loc, "boundary '%s' contains itself",
+		    b->d.name);
+		b->addrs = &fwc_addrset_empty;
+		b->state = 2;
+		return;
+	}
+	b->state = 1;
+	memset(&ex, 0, sizeof(ex));
+	s = addr_items(c, b->items, b->n_items, false);
+	for (size_t i = 0; i < b->n_items; i++) {
+		const struct fwc_item *it = &b->items[i];
+
+		if (it->kind == FWC_ITEM_REF) {
+			s = fwc_addrset_union(c->a, s,
+			    boundary_ref(c, it->value, &it->vloc));
+		} else if (it->kind == FWC_ITEM_ADSITE) {
+			struct fwc_adsite *ad = lookup(c, &c->adsites,
+			    it->value, -1, &it->vloc, "AD site");
+
+			if (ad != NULL && ad->addrs != NULL)
+				s = fwc_addrset_union(c->a, s, ad->addrs);
+		} else if (it->kind == FWC_ITEM_EXCLUDE) {
+			addr_item(c, it, &ex, false);
+			has_ex = true;
+		}
+	}
+	if (has_ex) {
+		bool was_empty = fwc_addrset_is_empty(s);
+
+		s = fwc_addrset_minus(c->a, s, ivl_set(c, &ex));
+		if (!was_empty && fwc_addrset_is_empty(s))
+			fwc_warning(c->dg, &b->d.nloc,
+			    "boundary '%s' is empty after exclusion",
+			    b->d.name);
+	}
+	b->addrs = s;
+	b->state = 2;
+}
+
+/* Services. */
+
+struct matchvec {
+	struct fwc_svc_match *v;
+	size_t n;
+	size_t cap;
+};
+
+static void resolve_service(struct sctx *c, struct fwc_service *s);
+
+static bool
+is_port_proto(int p)
+{
+	return p == FWC_PROTO_TCP || p == FWC_PROTO_UDP || p == 132 ||
+	    p == 136;
+}
+
+static int
+port_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
+{
+	struct fwc_svc_match m;
+	struct fwc_pivl pv;
+	const char *why = NULL;
+	int proto = it->protocol ? fwc_proto_parse(it->protocol) : -1;
+
+	memset(&m, 0, sizeof(m));
+	if (!is_port_proto(proto)) {
+		fwc_error(c->dg, &it->loc,
+		    "protocol '%s' has no ports (expected tcp, udp, sctp or udplite)",
+		    it->protocol ? it->protocol : "");
+		return -1;
+	}
+	m.proto = proto;
+	if (fwc_port_parse(it->value, false, &pv, &why) < 0) {
+		fwc_error(c->dg, &it->vloc, "bad port '%s': %s", it->value,
+		    why);
+		return -1;
+	}
+	if (it->kind == FWC_ITEM_PORT) {
+		m.dport = *fwc_portset_from(c->a, &pv, 1);
+		if (it->sport != NULL) {
+			if (fwc_port_parse(it->sport, false, &pv, &why) < 0) {
+				fwc_error(c->dg, &it->loc,
+				    "bad source port '%s': %s", it->sport,
+				    why);
+				return -1;
+			}
+			m.sport = *fwc_portset_from(c->a, &pv, 1);
+		}
+	} else {
+		m.sport = *fwc_portset_from(c->a, &pv, 1);
+	}
+	FWC_VEC_PUSH(c->a, mv->v, mv->n, mv->cap, m);
+	return 0;
+}
+
+static int
+icmp_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
+{
+	bool v6 = it->kind == FWC_ITEM_ICMP6;
+	struct fwc_svc_match m;
+	int t = fwc_icmp_type_parse(it->value, v6);
+
+	memset(&m, 0, sizeof(m));
+	if (t < 0) {
+		fwc_error(c->dg, &it->vloc, "unknown %s type '%s'",
+		    v6 ? "ICMPv6" : "ICMP", it->value);
+		return -1;
+	}
+	if (it->code != NULL) {
+		fwc_error(c->dg, &it->loc,
+		    "ICMP codes are not supported; match the whole type '%s'",
+		    it->value);
+		return -1;
+	}
+	m.proto = v6 ? FWC_PROTO_ICMP6 : FWC_PROTO_ICMP;
+	m.has_types = true;
+	m.types[t / 8] |= (uint8_t)(1u << (t % 8));
+	FWC_VEC_PUSH(c->a, mv->v, mv->n, mv->cap, m);
+	return 0;
+}
+
+/* Merges matches: per protocol and source ports, destination ports and
+ * ICMP types are united; a match without ports absorbs the others. */
+static void
+merge_matches(struct sctx *c, struct fwc_service *s, struct matchvec *mv)
+{
+	struct matchvec out;
+
+	memset(&out, 0, sizeof(out));
+	for (size_t i = 0; i < mv->n; i++) {
+		const struct fwc_svc_match *m = &mv->v[i];
+		size_t j;
+
+		for (j = 0; j < out.n; j++) {
+			struct fwc_svc_match *o = &out.v[j];
+
+			if (o->proto != m->proto ||
+			    !fwc_portset_equal(&o->sport, &m->sport))
+				continue;
+			if (m->has_types != o->has_types &&
+			    (m->proto == FWC_PROTO_ICMP ||
+				m->proto == FWC_PROTO_ICMP6)) {
+				o->has_types = false; /* all types */
+				break;
+			}
+			if (o->has_types) {
+				for (int b = 0; b < 32; b++)
+					o->types[b] |= m->types[b];
+			} else if (o->dport.n == 0 || m->dport.n == 0) {
+				o->dport.n = 0;
+				o->dport.v = NULL;
+			} else {
+				o->dport = *fwc_portset_union(c->a, &o->dport,
+				    &m->dport);
+			}
+			break;
+		}
+		if (j == out.n)
+			FWC_VEC_PUSH(c->a, out.v, out.n, out.cap, *m);
+	}
+	/* A protocol-wide match without source ports absorbs the rest of
+	 * that protocol. */
+	for (size_t i = 0; i < out.n; i++) {
+		struct fwc_svc_match *o = &out.v[i];
+
+		if (o->dport.n == 0 && o->sport.n == 0 && !o->has_types) {
+			size_t k = 0;
+
+			for (size_t j = 0; j < out.n; j++)
+				if (j == i || out.v[j].proto != o->proto ||
+				    o->proto == FWC_PROTO_ANY)
+					out.v[k++] = out.v[j];
+			if (k != out.n) {
+				out.n = k;
+				i = (size_t)-1;
+			}
+		}
+	}
+	s->m = out.v;
+	s->n_m = out.n;
+}
+
+static void
+resolve_service(struct sctx *c, struct fwc_service *s)
+{
+	struct matchvec mv;
+
+	if (s->state == 2)
+		return;
+	if (s->state == 1) {
+		fwc_error(c->dg, &s->d.loc, "service '%s' contains itself",
+		    s->d.name);
+		s->state = 2;
+		return;
+	}
+	s->state = 1;
+	memset(&mv, 0, sizeof(mv));
+	for (size_t i = 0; i < s->n_items; i++) {
+		const struct fwc_item *it = &s->items[i];
+
+		switch (it->kind) {
+		case FWC_ITEM_PORT:
+		case FWC_ITEM_SRCPORT:
+			port_item(c, it, &mv);
+			break;
+		case FWC_ITEM_ICMP:
+		case FWC_ITEM_ICMP6:
+			icmp_item(c, it, &mv);
+			break;
+		case FWC_ITEM_PROTO: {
+			struct fwc_svc_match m;
+			int p = fwc_proto_parse(it->value);
+
+			memset(&m, 0, sizeof(m));
+			if (p < 0) {
+				fwc_error(c->dg, &it->vloc,
+				    "unknown protocol '%s'", it->value);
+				break;
+			}
+			m.proto = p;
+			FWC_VEC_PUSH(c->a, mv.v, mv.n, mv.cap, m);
+			break;
+		}
+		case FWC_ITEM_REF: {
+			struct fwc_service *r = lookup(c, &c->svc, it->value,
+			    -1, &it->vloc, "service");
+
+			if (r == NULL)
+				break;
+			resolve_service(c, r);
+			for (size_t j = 0; j < r->n_m; j++)
+				FWC_VEC_PUSH(c->a, mv.v, mv.n, mv.cap, r->m[j]);
+			break;
+		}
+		default:
+			FWC_BUG("bad service item");
+		}
+	}
+	if (s->n_items == 0)
+		fwc_error(c->dg, &s->d.loc, "service '%s' is empty",
+		    s->d.name);
+	merge_matches(c, s, &mv);
+	s->state = 2;
+}
+
+/* Endpoints. */
+
+static bool
+valid_fqdn(const char *s, bool *wild)
+{
+	size_t label = 0;
+	size_t len = strlen(s);
+
+	*wild = false;
+	if (s[0] == '*' && s[1] == '.') {
+		*wild = true;
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > 253 || s[len - 1] == '.')
+		return false;
+	for (; *s; s++) {
+		char ch = *s;
+
+		if (ch == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			(ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Resolves name now (--resolve) into iv; 0 or -1. */
+static int
+resolve_dns(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv)
+{
+	struct addrinfo hints;
+	struct addrinfo *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(it->value, NULL, &hints, &res);
+	if (rc != 0) {
+		fwc_error(c->dg, &it->vloc, "cannot resolve '%s': %s",
+		    it->value, gai_strerror(rc));
+		return -1;
+	}
+	for (struct addrinfo *r = res; r != NULL; r = r->ai_next) {
+		char host[64];
+		struct fwc_ivl x;
+		enum fwc_family f;
+		const char *why;
+
+		if (getnameinfo(r->ai_addr, r->ai_addrlen, host, sizeof(host),
+			NULL, 0, NI_NUMERICHOST) != 0)
+			continue;
+		if (fwc_addr_parse(host, &f, &x.lo, &why) < 0)
+			continue;
+		x.hi = x.lo;
+		ivl_push(c, iv, f, x);
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void
+resolve_endpoint(struct sctx *c, struct fwc_endpoint *e)
+{
+	struct ivlvec iv;
+	size_t cap = 0;
+
+	memset(&iv, 0, sizeof(iv));
+	for (size_t i = 0; i < e->n_items; i++) {
+		const struct fwc_item *it = &e->items[i];
+		bool wild;
+
+		if (it->kind == FWC_ITEM_ADDRESS) {
+			addr_item(c, it, &iv, false);
+			continue;
+		}
+		if (!valid_fqdn(it->value, &wild)) {
+			fwc_error(c->dg, &it->vloc,
+			    "bad DNS name '%s' (expected a name such as 'host.example.com' or '*.example.com')",
+			    it->value);
+			continue;
+		}
+		if (wild) {
+			e->has_wildcard = true;
+		} else if (c->opt->resolve) {
+			resolve_dns(c, it, &iv);
+		} else {
+			FWC_VEC_PUSH(c->a, e->fqdns, e->n_fqdns, cap,
+			    it->value);
+		}
+	}
+	if (e->n_fqdns > 1) {
+		size_t k = 1;
+
+		qsort(e->fqdns, e->n_fqdns, sizeof(*e->fqdns), str_cmp);
+		for (size_t i = 1; i < e->n_fqdns; i++)
+			if (strcmp(e->fqdns[i], e->fqdns[k - 1]) != 0)
+				e->fqdns[k++] = e->fqdns[i];
+		e->n_fqdns = k;
+	}
+	e->addrs = ivl_set(c, &iv);
+}
+
+/* Hosts, roles, proxies, boundary groups, gateways. */
+
+static void
+add_role_host(struct sctx *c, struct fwc_role *r, struct fwc_host *h)
+{
+	for (size_t i = 0; i < r->n_hosts; i++)
+		if (r->hosts[i] == h)
+			return;
+	FWC_VEC_PUSH(c->a, r->hosts, r->n_hosts, r->cap_hosts, h);
+}
+
+static void
+resolve_host(struct sctx *c, struct fwc_host *h)
+{
+	size_t cap = 0;
+
+	h->addrs = addr_items(c, h->items, h->n_items, true);
+	if (h->n_items == 0)
+		fwc_warning(c->dg, &h->d.nloc, "host '%s' has no address",
+		    h->d.name);
+	for (size_t i = 0; i < h->roles.n; i++) {
+		struct fwc_role *r = lookup(c, &c->net, h->roles.v[i].s,
+		    NS_ROLE, &h->roles.v[i].loc, "role");
+
+		if (r == NULL)
+			continue;
+		FWC_VEC_PUSH(c->a, h->role_v, h->n_role_v, cap, r);
+		add_role_host(c, r, h);
+	}
+	if (h->proxy_name != NULL)
+		h->proxy = lookup(c, &c->proxies, h->proxy_name, -1,
+		    &h->proxy_loc, "proxy");
+	if (h->firewall != NULL)
+		h->enforces = strcmp(h->firewall, "on") == 0;
+	else
+		h->enforces = h->os != NULL && strcmp(h->os, "windows") == 0;
+	if (h->target != NULL && fwc_backend_find(h->target) == NULL)
+		fwc_error(c->dg, &h->target_loc, "unknown target '%s'",
+		    h->target);
+}
+
+static void
+resolve_role(struct sctx *c, struct fwc_role *r)
+{
+	const struct fwc_addrset *s = &fwc_addrset_empty;
+
+	for (size_t i = 0; i < r->n_items; i++)
+		s = fwc_addrset_union(c->a, s,
+		    boundary_ref(c, r->items[i].value, &r->items[i].vloc));
+	for (size_t i = 0; i < r->n_hosts; i++)
+		s = fwc_addrset_union(c->a, s, r->hosts[i]->addrs);
+	r->addrs = s;
+}
+
+static void
+resolve_proxy(struct sctx *c, struct fwc_proxy *x)
+{
+	struct fwc_pivl pv;
+	const char *why;
+
+	x->host = lookup(c, &c->net, x->host_name, NS_HOST, &x->host_loc,
+	    "host");
+	if (fwc_port_parse(x->port, false, &pv, &why) < 0 || pv.lo != pv.hi)
+		fwc_error(c->dg, &x->port_loc, "bad proxy port '%s'",
+		    x->port);
+	else
+		x->portnum = pv.lo;
+}
+
+static void
+resolve_bgroup(struct sctx *c, struct fwc_bgroup *g)
+{
+	const struct fwc_addrset *s = &fwc_addrset_empty;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < g->n_items; i++)
+		s = fwc_addrset_union(c->a, s,
+		    boundary_ref(c, g->items[i].value, &g->items[i].vloc));
+	g->addrs = s;
+	for (size_t i = 0; i < g->n_systems; i++) {
+		struct fwc_host *h = lookup(c, &c->net, g->systems[i].s,
+		    NS_HOST, &g->systems[i].loc, "host");
+
+		if (h != NULL)
+			FWC_VEC_PUSH(c->a, g->hosts, g->n_hosts, cap, h);
+	}
+	for (size_t i = 0; i < g->n_fb; i++) {
+		struct fwc_fallback *f = &g->fb[i];
+
+		f->to = lookup(c, &c->net, f->group, NS_BGROUP, &f->loc,
+		    "boundary group");
+		if (f->to == g) {
+			fwc_error(c->dg, &f->loc,
+			    "boundary group '%s' falls back to itself",
+			    g->d.name);
+			f->to = NULL;
+		}
+		for (size_t j = 0; j < f->roles.n; j++)
+			lookup(c, &c->net, f->roles.v[j].s, NS_ROLE,
+			    &f->roles.v[j].loc, "role");
+	}
+}
+
+static const struct fwc_addrset *
+ref_addrs(struct sctx *c, const struct fwc_word *w, const char *what)
+{
+	const struct fwc_map_slot *s;
+
+	if (strcmp(w->s, "any") == 0)
+		return fwc_addrset_all();
+	s = fwc_map_get(&c->net, w->s);
+	if (s == NULL) {
+		unknown(c, &w->loc, &c->net, what, w->s);
+		return &fwc_addrset_empty;
+	}
+	((struct fwc_def *)s->val)->used = true;
+	switch (s->kind) {
+	case FWC_REF_BOUNDARY:
+		return ((struct fwc_boundary *)s->val)->addrs;
+	case FWC_REF_ROLE:
+		return ((struct fwc_role *)s->val)->addrs;
+	case FWC_REF_HOST:
+		return ((struct fwc_host *)s->val)->addrs;
+	default:
+		fwc_error(c->dg, &w->loc, "'%s' is a %s, not a %s", w->s,
+		    kind_names[s->kind], what);
+		return &fwc_addrset_empty;
+	}
+}
+
+static bool
+valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+			*s == '-' || *s == '@'))
+			return false;
+	return true;
+}
+
+static void
+resolve_gateway(struct sctx *c, struct fwc_gateway *g)
+{
+	const struct fwc_addrset *others = &fwc_addrset_empty;
+	struct fwc_iface *any = NULL;
+
+	g->addrs = addr_items(c, g->items, g->n_items, true);
+	for (size_t i = 0; i < g->n_ifaces; i++) {
+		struct fwc_iface *f = &g->ifaces[i];
+		const struct fwc_addrset *s = &fwc_addrset_empty;
+
+		if (!valid_ifname(f->name))
+			fwc_error(c->dg, &f->loc,
+			    "bad interface name '%s' (1 to 15 letters, digits, '.', '_', '-' or '@')",
+			    f->name);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(g->ifaces[j].name, f->name) == 0)
+				fwc_error(c->dg, &f->loc,
+				    "interface '%s' is declared twice on gateway '%s'",
+				    f->name, g->d.name);
+		for (size_t j = 0; j < f->boundaries.n; j++) {
+			const struct fwc_word *w = &f->boundaries.v[j];
+
+			if (strcmp(w->s, "any") == 0) {
+				if (any != NULL && any != f)
+					fwc_error(c->dg, &w->loc,
+					    "only one interface of gateway '%s' can face 'any' (also '%s')",
+					    g->d.name, any->name);
+				any = f;
+				f->is_any = true;
+				continue;
+			}
+			s = fwc_addrset_union(c->a, s,
+			    ref_addrs(c, w, "boundary"));
+		}
+		f->addrs = s;
+		if (!f->is_any) {
+			if (fwc_addrset_overlaps(others, s))
+				fwc_warning(c->dg, &f->loc,
+				    "addresses behind interface '%s' are also behind another interface of gateway '%s'",
+				    f->name, g->d.name);
+			others = fwc_addrset_union(c->a, others, s);
+		}
+	}
+	if (any != NULL)
+		any->addrs = fwc_addrset_union(c->a, any->addrs,
+		    fwc_addrset_minus(c->a, fwc_addrset_all(), others));
+	if (g->n_ifaces == 0)
+		fwc_warning(c->dg, &g->d.nloc,
+		    "gateway '%s' has no interface: it forwards nothing",
+		    g->d.name);
+}
+
+/* Flows. */
+
+static void
+resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
+    size_t *n_out)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		struct fwc_ref r;
+		const struct fwc_map_slot *s;
+		enum fwc_family f;
+		struct fwc_ivl x;
+		const char *why;
+
+		memset(&r, 0, sizeof(r));
+		r.w = w->v[i];
+		if (strcmp(r.w.s, "any") == 0) {
+			r.kind = FWC_REF_ANY;
+			r.addrs = fwc_addrset_all();
+			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
+			continue;
+		}
+		s = fwc_map_get(&c->net, r.w.s);
+		if (s == NULL) {
+			/* A literal address, CIDR or range. */
+			bool ok = (strchr(r.w.s, '/') &&
+				      fwc_cidr_parse(r.w.s, &f, &x, &why) == 0) ||
+			    (strchr(r.w.s, '-') &&
+				fwc_range_parse(r.w.s, &f, &x, &why) == 0) ||
+			    (fwc_addr_parse(r.w.s, &f, &x.lo, &why) == 0 &&
+				(x.hi = x.lo, true));
+
+			if (!ok) {
+				unknown(c, &r.w.loc, &c->net, "name", r.w.s);
+				continue;
+			}
+			r.kind = FWC_REF_ADDRESS;
+			r.addrs = f == FWC_FAM_IP4 ?
+			    fwc_addrset_from(c->a, &x, 1, NULL, 0) :
+			    fwc_addrset_from(c->a, NULL, 0, &x, 1);
+			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
+			continue;
+		}
+		((struct fwc_def *)s->val)->used = true;
+		r.kind = (enum fwc_ref_kind)s->kind;
+		r.obj = s->val;
+		switch (r.kind) {
+		case FWC_REF_BOUNDARY:
+			r.addrs = ((struct fwc_boundary *)r.obj)->addrs;
+			break;
+		case FWC_REF_ROLE:
+			r.addrs = ((struct fwc_role *)r.obj)->addrs;
+			break;
+		case FWC_REF_HOST:
+			r.addrs = ((struct fwc_host *)r.obj)->addrs;
+			break;
+		case FWC_REF_ENDPOINT:
+			r.addrs = ((struct fwc_endpoint *)r.obj)->addrs;
+			break;
+		case FWC_REF_GATEWAY:
+			r.addrs = ((struct fwc_gateway *)r.obj)->addrs;
+			break;
+		case FWC_REF_BGROUP:
+			r.addrs = ((struct fwc_bgroup *)r.obj)->addrs;
+			break;
+		default:
+			FWC_BUG("bad ref kind");
+		}
+		if (r.addrs == NULL)
+			r.addrs = &fwc_addrset_empty;
+		FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
+	}
+}
+
+static void
+resolve_flow(struct sctx *c, struct fwc_flow *f)
+{
+	size_t cap = 0;
+
+	resolve_refs(c, &f->from, &f->src, &f->n_src);
+	resolve_refs(c, &f->to, &f->dst, &f->n_dst);
+	for (size_t i = 0; i < f->n_src; i++)
+		if (f->src[i].kind == FWC_REF_ENDPOINT)
+			fwc_error(c->dg, &f->src[i].w.loc,
+			    "endpoint '%s' can only be a destination",
+			    f->src[i].w.s);
+	for (size_t i = 0; i < f->services.n; i++) {
+		const struct fwc_word *w = &f->services.v[i];
+		struct fwc_service *s;
+
+		if (strcmp(w->s, "any") == 0) {
+			f->svc_any = true;
+			continue;
+		}
+		s = lookup(c, &c->svc, w->s, -1, &w->loc, "service");
+		if (s != NULL)
+			FWC_VEC_PUSH(c->a, f->svc, f->n_svc, cap, s);
+	}
+	if (f->via != NULL && strcmp(f->via, "none") != 0)
+		f->via_proxy = lookup(c, &c->proxies, f->via, -1, &f->via_loc,
+		    "proxy");
+	if (f->scope != NULL && strcmp(f->scope, "boundary-group") == 0 &&
+	    c->p->bgroups.n == 0)
+		fwc_warning(c->dg, &f->scope_loc,
+		    "flow '%s' is scoped to boundary groups but the policy has none: it allows nothing",
+		    f->id);
+}
+
+static void
+build_namespaces(struct sctx *c)
+{
+	struct fwc_policy *p = c->p;
+
+	for (size_t i = 0; i < p->services.n; i++)
+		define(c, &c->svc, &p->services.v[i]->d, p->services.v[i], 0,
+		    "service");
+	for (size_t i = 0; i < p->adsites.n; i++)
+		define(c, &c->adsites, &p->adsites.v[i]->d, p->adsites.v[i], 0,
+		    "AD site");
+	for (size_t i = 0; i < p->proxies.n; i++)
+		define(c, &c->proxies, &p->proxies.v[i]->d, p->proxies.v[i], 0,
+		    "proxy");
+	for (size_t i = 0; i < p->boundaries.n; i++)
+		define(c, &c->net, &p->boundaries.v[i]->d, p->boundaries.v[i],
+		    NS_BOUNDARY, "boundary");
+	for (size_t i = 0; i < p->roles.n; i++)
+		define(c, &c->net, &p->roles.v[i]->d, p->roles.v[i], NS_ROLE,
+		    "role");
+	for (size_t i = 0; i < p->hosts.n; i++)
+		define(c, &c->net, &p->hosts.v[i]->d, p->hosts.v[i], NS_HOST,
+		    "host");
+	for (size_t i = 0; i < p->endpoints.n; i++)
+		define(c, &c->net, &p->endpoints.v[i]->d, p->endpoints.v[i],
+		    NS_ENDPOINT, "endpoint");
+	for (size_t i = 0; i < p->bgroups.n; i++)
+		define(c, &c->net, &p->bgroups.v[i]->d, p->bgroups.v[i],
+		    NS_BGROUP, "boundary group");
+	for (size_t i = 0; i < p->gateways.n; i++)
+		define(c, &c->net, &p->gateways.v[i]->d, p->gateways.v[i],
+		    NS_GATEWAY, "gateway");
+}
+
+/* Drops the definitions that an override replaced, keeping order. */
+#define KEEP_LIVE(c, m, vec)                                                 \
+	do {                                                                 \
+		size_t k_ = 0;                                               \
+		for (size_t i_ = 0; i_ < (vec).n; i_++)                      \
+			if (live((m), &(vec).v[i_]->d))                      \
+				(vec).v[k_++] = (vec).v[i_];                 \
+		(vec).n = k_;                                                \
+	} while (0)
+
+static void
+check_hosts_in_boundaries(struct sctx *c)
+{
+	const struct fwc_addrset *all = &fwc_addrset_empty;
+	struct fwc_policy *p = c->p;
+
+	if (p->boundaries.n == 0)
+		return;
+	for (size_t i = 0; i < p->boundaries.n; i++)
+		all = fwc_addrset_union(c->a, all, p->boundaries.v[i]->addrs);
+	for (size_t i = 0; i < p->hosts.n; i++) {
+		struct fwc_host *h = p->hosts.v[i];
+
+		if (!fwc_addrset_is_empty(h->addrs) &&
+		    !fwc_addrset_subset(h->addrs, all))
+			fwc_warning(c->dg, &h->d.nloc,
+			    "host '%s' is outside every boundary", h->d.name);
+	}
+}
+
+int
+fwc_sema(struct fwc_arena *a, struct fwc_diag *dg,
+    const struct fwc_options *opt, struct fwc_policy *p)
+{
+	static const struct fwc_options none;
+	struct sctx c;
+	unsigned int before = dg->errors;
+
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	c.dg = dg;
+	c.opt = opt ? opt : &none;
+	c.p = p;
+	fwc_map_init(&c.net);
+	fwc_map_init(&c.svc);
+	fwc_map_init(&c.proxies);
+	fwc_map_init(&c.adsites);
+	build_namespaces(&c);
+	KEEP_LIVE(&c, &c.svc, p->services);
+	KEEP_LIVE(&c, &c.adsites, p->adsites);
+	KEEP_LIVE(&c, &c.proxies, p->proxies);
+	KEEP_LIVE(&c, &c.net, p->boundaries);
+	KEEP_LIVE(&c, &c.net, p->roles);
+	KEEP_LIVE(&c, &c.net, p->hosts);
+	KEEP_LIVE(&c, &c.net, p->endpoints);
+	KEEP_LIVE(&c, &c.net, p->bgroups);
+	KEEP_LIVE(&c, &c.net, p->gateways);
+
+	for (size_t i = 0; i < p->adsites.n; i++)
+		p->adsites.v[i]->addrs = addr_items(&c, p->adsites.v[i]->items,
+		    p->adsites.v[i]->n_items, false);
+	for (size_t i = 0; i < p->boundaries.n; i++)
+		resolve_boundary(&c, p->boundaries.v[i]);
+	for (size_t i = 0; i < p->services.n; i++)
+		resolve_service(&c, p->services.v[i]);
+	for (size_t i = 0; i < p->proxies.n; i++)
+		resolve_proxy(&c, p->proxies.v[i]);
+	for (size_t i = 0; i < p->hosts.n; i++)
+		resolve_host(&c, p->hosts.v[i]);
+	for (size_t i = 0; i < p->roles.n; i++)
+		resolve_role(&c, p->roles.v[i]);
+	for (size_t i = 0; i < p->endpoints.n; i++)
+		resolve_endpoint(&c, p->endpoints.v[i]);
+	for (size_t i = 0; i < p->bgroups.n; i++)
+		resolve_bgroup(&c, p->bgroups.v[i]);
+	for (size_t i = 0; i < p->gateways.n; i++)
+		resolve_gateway(&c, p->gateways.v[i]);
+	for (size_t i = 0; i < p->flows.n && !dg->stopped; i++)
+		resolve_flow(&c, p->flows.v[i]);
+	check_hosts_in_boundaries(&c);
+
+	fwc_map_release(&c.net);
+	fwc_map_release(&c.svc);
+	fwc_map_release(&c.proxies);
+	fwc_map_release(&c.adsites);
+	return dg->errors > before ? -1 : 0;
+}

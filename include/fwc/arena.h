@@ -1,0 +1,40 @@
+/* Region allocator: one per compilation; everything allocated from it is
+ * freed at once by fwc_arena_release(). */
+#ifndef FWC_ARENA_H
+#define FWC_ARENA_H
+
+#include <stddef.h>
+
+#include "fwc/util.h"
+
+struct fwc_arena;
+
+/* Returns a new empty arena (never NULL). */
+struct fwc_arena *fwc_arena_new(void);
+/* Frees the arena and everything allocated from it; NULL is a no-op. */
+void fwc_arena_release(struct fwc_arena *a);
+/* Returns n zeroed bytes aligned for any type, owned by the arena. */
+void *fwc_arena_alloc(struct fwc_arena *a, size_t n);
+/* Copies of strings, owned by the arena. */
+char *fwc_arena_strdup(struct fwc_arena *a, const char *s);
+char *fwc_arena_strndup(struct fwc_arena *a, const char *s, size_t n);
+char *fwc_arena_printf(struct fwc_arena *a, const char *fmt, ...)
+    FWC_PRINTF(2, 3);
+/* Grows an arena array: returns an array with room for at least need
+ * elements of size elsz, copying the n_used first ones from old. *cap is
+ * updated. The old array is abandoned to the arena. */
+void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used,
+    size_t need, size_t *cap, size_t elsz);
+/* Bytes obtained from the system so far (for limits and benchmarks). */
+size_t fwc_arena_size(const struct fwc_arena *a);
+
+/* Appends x to the arena vector (v, n, cap), growing it as needed. */
+#define FWC_VEC_PUSH(a, v, n, cap, x)                                        \
+	do {                                                                 \
+		if ((n) == (cap))                                            \
+			(v) = fwc_arena_grow((a), (v), (n), (n) + 1, &(cap), \
+			    sizeof(*(v)));                                   \
+		(v)[(n)++] = (x);                                            \
+	} while (0)
+
+#endif

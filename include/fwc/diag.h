@@ -1,0 +1,41 @@
+/* Diagnostics: located errors, warnings and notes written to one sink. */
+#ifndef FWC_DIAG_H
+#define FWC_DIAG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fwc/util.h"
+
+/* A place in the input; line and col are 1-based, 0 when unknown. */
+struct fwc_loc {
+	const char *file; /* NULL when the diagnostic has no place */
+	uint32_t line;
+	uint32_t col;
+};
+
+struct fwc_diag {
+	FILE *out;            /* sink, set by main (stderr) or tests */
+	unsigned int errors;  /* errors reported so far */
+	unsigned int warnings;
+	unsigned int max_errors; /* stop reporting after this many (20) */
+	bool werror;          /* warnings count as errors */
+	bool verbose;         /* print warnings otherwise summarised */
+	bool stopped;         /* the error limit was reached */
+};
+
+/* Initialises dg to write to out. */
+void fwc_diag_init(struct fwc_diag *dg, FILE *out);
+/* "file:line:col: error: ..." (loc may be NULL). */
+void fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc,
+    const char *fmt, ...) FWC_PRINTF(3, 4);
+/* Counted as an error when dg->werror is set. */
+void fwc_warning(struct fwc_diag *dg, const struct fwc_loc *loc,
+    const char *fmt, ...) FWC_PRINTF(3, 4);
+void fwc_note(struct fwc_diag *dg, const struct fwc_loc *loc,
+    const char *fmt, ...) FWC_PRINTF(3, 4);
+/* True when errors (or, under werror, warnings) were reported. */
+bool fwc_diag_failed(const struct fwc_diag *dg);
+
+#endif

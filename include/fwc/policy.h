@@ -1,0 +1,274 @@
+/* Policy objects: what parse.c builds from the element tree (raw values
+ * with their locations) and what sema.c resolves (address sets, compiled
+ * services, name links). Everything lives in the compilation's arena. */
+#ifndef FWC_POLICY_H
+#define FWC_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwc/addr.h"
+#include "fwc/diag.h"
+#include "fwc/ir.h"
+
+/* A word of a list attribute (roles="a b", from="x y"), with its place. */
+struct fwc_word {
+	const char *s;
+	struct fwc_loc loc;
+};
+
+struct fwc_words {
+	struct fwc_word *v;
+	size_t n;
+};
+
+/* A text child such as <subnet>10.0.0.0/8</subnet> or a ref="..." child. */
+enum fwc_item_kind {
+	FWC_ITEM_SUBNET,
+	FWC_ITEM_RANGE,
+	FWC_ITEM_PREFIX,
+	FWC_ITEM_ADDRESS,
+	FWC_ITEM_ADSITE,   /* <ad-site>NAME</ad-site> inside a boundary */
+	FWC_ITEM_REF,      /* <boundary ref=...>, <service ref=...> */
+	FWC_ITEM_EXCLUDE,
+	FWC_ITEM_FQDN,
+	FWC_ITEM_PORT,     /* service <port> */
+	FWC_ITEM_SRCPORT,  /* service <source-port> */
+	FWC_ITEM_ICMP,
+	FWC_ITEM_ICMP6,
+	FWC_ITEM_PROTO,
+	FWC_ITEM_NR
+};
+
+struct fwc_item {
+	enum fwc_item_kind kind;
+	const char *value;    /* text, ref, port, icmp type, protocol */
+	const char *protocol; /* <port>/<source-port> protocol */
+	const char *sport;    /* <port source-port=...> */
+	const char *code;     /* icmp code, NULL = any */
+	struct fwc_loc loc;   /* the element */
+	struct fwc_loc vloc;  /* the value (text or attribute) */
+};
+
+/* Fields common to every named definition. */
+struct fwc_def {
+	const char *name;
+	const char *description;
+	bool override;
+	bool used;            /* referenced somewhere (for lint) */
+	struct fwc_loc loc;   /* the element */
+	struct fwc_loc nloc;  /* the name attribute */
+};
+
+/* One match of a compiled service: a protocol and its ports or types. */
+struct fwc_svc_match {
+	int proto;                 /* FWC_PROTO_ANY or 0..255 */
+	struct fwc_portset dport;  /* n == 0: any */
+	struct fwc_portset sport;  /* n == 0: any */
+	bool has_types;
+	uint8_t types[32];         /* ICMP/ICMPv6 type bitmap */
+};
+
+struct fwc_service {
+	struct fwc_def d;
+	struct fwc_item *items;
+	size_t n_items;
+	/* sema */
+	struct fwc_svc_match *m;
+	size_t n_m;
+	int state;                 /* 0 new, 1 resolving, 2 done */
+};
+
+struct fwc_adsite {
+	struct fwc_def d;
+	struct fwc_item *items;
+	size_t n_items;
+	const struct fwc_addrset *addrs; /* sema */
+};
+
+struct fwc_boundary {
+	struct fwc_def d;
+	struct fwc_item *items;
+	size_t n_items;
+	const struct fwc_addrset *addrs; /* sema, after excludes */
+	int state;
+};
+
+struct fwc_role {
+	struct fwc_def d;
+	struct fwc_item *items;    /* boundary refs */
+	size_t n_items;
+	/* sema */
+	const struct fwc_addrset *addrs; /* members and hosts */
+	struct fwc_host **hosts;   /* hosts that name the role, sorted */
+	size_t n_hosts;
+	size_t cap_hosts;
+};
+
+struct fwc_host {
+	struct fwc_def d;
+	const char *os;            /* windows, linux, bsd or NULL */
+	struct fwc_words roles;
+	const char *proxy_name;
+	struct fwc_loc proxy_loc;
+	const char *firewall;      /* on, off or NULL */
+	const char *egress;        /* open, filter or NULL */
+	const char *target;        /* backend override or NULL */
+	struct fwc_loc target_loc;
+	struct fwc_item *items;    /* addresses */
+	size_t n_items;
+	/* sema */
+	const struct fwc_addrset *addrs;
+	struct fwc_role **role_v;
+	size_t n_role_v;
+	struct fwc_proxy *proxy;
+	bool enforces;             /* firewall on */
+};
+
+struct fwc_endpoint {
+	struct fwc_def d;
+	struct fwc_item *items;    /* fqdn and address */
+	size_t n_items;
+	/* sema */
+	const struct fwc_addrset *addrs;
+	const char **fqdns;        /* plain names, sorted unique */
+	size_t n_fqdns;
+	bool has_wildcard;         /* some fqdn starts with "*." */
+};
+
+struct fwc_proxy {
+	struct fwc_def d;
+	const char *host_name;
+	struct fwc_loc host_loc;
+	const char *port;
+	struct fwc_loc port_loc;
+	/* sema */
+	struct fwc_host *host;
+	uint16_t portnum;
+};
+
+struct fwc_fallback {
+	const char *group;
+	struct fwc_loc loc;
+	struct fwc_words roles;
+	bool never;
+	struct fwc_bgroup *to;     /* sema */
+};
+
+struct fwc_bgroup {
+	struct fwc_def d;
+	struct fwc_item *items;    /* boundary refs */
+	size_t n_items;
+	struct fwc_word *systems;  /* site-system host names */
+	size_t n_systems;
+	struct fwc_fallback *fb;
+	size_t n_fb;
+	/* sema */
+	const struct fwc_addrset *addrs;
+	struct fwc_host **hosts;
+	size_t n_hosts;
+};
+
+struct fwc_iface {
+	const char *name;
+	struct fwc_loc loc;
+	struct fwc_words boundaries;
+	const char *boundary_attr;
+	/* sema */
+	const struct fwc_addrset *addrs; /* behind the interface */
+	bool is_any;
+};
+
+struct fwc_gateway {
+	struct fwc_def d;
+	const char *os;
+	const char *egress;
+	const char *target;
+	struct fwc_item *items;    /* own addresses */
+	size_t n_items;
+	struct fwc_iface *ifaces;
+	size_t n_ifaces;
+	const struct fwc_addrset *addrs; /* sema */
+};
+
+/* What a network name in from/to resolved to. */
+enum fwc_ref_kind {
+	FWC_REF_ANY,
+	FWC_REF_BOUNDARY,
+	FWC_REF_ROLE,
+	FWC_REF_HOST,
+	FWC_REF_ENDPOINT,
+	FWC_REF_GATEWAY,
+	FWC_REF_BGROUP,
+	FWC_REF_ADDRESS  /* a literal address, CIDR or range */
+};
+
+struct fwc_ref {
+	enum fwc_ref_kind kind;
+	struct fwc_word w;
+	void *obj;                 /* the object, NULL for ANY/ADDRESS */
+	const struct fwc_addrset *addrs;
+};
+
+struct fwc_flow {
+	enum fwc_action action;
+	const char *name;          /* NULL when unnamed */
+	const char *id;            /* name, else "file:line" */
+	const char *description;
+	struct fwc_loc loc;
+	const char *from_attr;
+	const char *to_attr;
+	const char *service_attr;
+	struct fwc_words from;
+	struct fwc_words to;
+	struct fwc_words services;
+	const char *scope;         /* NULL, "none" or "boundary-group" */
+	struct fwc_loc scope_loc;
+	const char *via;           /* NULL, "none" or a proxy name */
+	struct fwc_loc via_loc;
+	bool log;
+	bool bidirectional;
+	unsigned int index;        /* document order over all files */
+	/* sema */
+	struct fwc_ref *src;
+	size_t n_src;
+	struct fwc_ref *dst;
+	size_t n_dst;
+	struct fwc_service **svc;
+	size_t n_svc;
+	bool svc_any;
+	struct fwc_proxy *via_proxy; /* resolved via=, NULL otherwise */
+};
+
+/* A vector of pointers to definitions of one kind. */
+#define FWC_DEFVEC(T)                                                        \
+	struct {                                                             \
+		T **v;                                                       \
+		size_t n;                                                    \
+		size_t cap;                                                  \
+	}
+
+struct fwc_policy {
+	const char *name;
+	const char *description;
+	struct fwc_loc loc;
+	enum fwc_action default_action; /* DROP or REJECT */
+	const char **files;        /* every file read, root first */
+	size_t n_files;
+	size_t cap_files;
+	FWC_DEFVEC(struct fwc_service) services;
+	FWC_DEFVEC(struct fwc_adsite) adsites;
+	FWC_DEFVEC(struct fwc_boundary) boundaries;
+	FWC_DEFVEC(struct fwc_role) roles;
+	FWC_DEFVEC(struct fwc_host) hosts;
+	FWC_DEFVEC(struct fwc_endpoint) endpoints;
+	FWC_DEFVEC(struct fwc_proxy) proxies;
+	FWC_DEFVEC(struct fwc_bgroup) bgroups;
+	FWC_DEFVEC(struct fwc_gateway) gateways;
+	FWC_DEFVEC(struct fwc_flow) flows;
+	struct fwc_resolver *names; /* sema: name tables */
+	bool resolve;               /* --resolve was given */
+};
+
+#endif

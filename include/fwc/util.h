@@ -1,0 +1,28 @@
+/* Small helpers shared by every module: checked allocation, bug reports,
+ * attributes. */
+#ifndef FWC_UTIL_H
+#define FWC_UTIL_H
+
+#include <stddef.h>
+
+#define FWC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define FWC_NORETURN          __attribute__((noreturn))
+#define FWC_UNUSED            __attribute__((unused))
+#define FWC_ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
+
+#define FWC_VERSION "0.1.0"
+
+/* Allocation that never returns NULL: on failure prints
+ * "fwc: out of memory" and exits with status 3. */
+void *fwc_xmalloc(size_t n);
+void *fwc_xcalloc(size_t n, size_t size);
+void *fwc_xrealloc(void *p, size_t n);
+char *fwc_xstrdup(const char *s);
+
+/* Reports an internal error ("fwc: internal error at file.c:NN: ...") and
+ * aborts. Never used for input errors. */
+FWC_NORETURN void fwc_bug(const char *file, int line, const char *fmt, ...)
+    FWC_PRINTF(3, 4);
+#define FWC_BUG(...) fwc_bug(__FILE__, __LINE__, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,64 @@
+/* The XML front end: the only module that touches libxml2. It parses a
+ * policy file securely (no network, no DTD, no entity expansion, size,
+ * depth and count limits), validates it against the embedded RELAX NG
+ * schema (policies/policy.rng) and returns a plain element tree whose every
+ * node and attribute carries its file:line:col. */
+#ifndef FWC_XML_H
+#define FWC_XML_H
+
+#include <stddef.h>
+
+#include "fwc/diag.h"
+
+struct fwc_arena;
+
+struct fwc_xattr {
+	const char *name;   /* local name */
+	const char *value;  /* normalised by XML rules, UTF-8 */
+	struct fwc_loc loc; /* position of the attribute name */
+};
+
+struct fwc_xnode {
+	const char *name; /* element local name */
+	struct fwc_loc loc; /* position of the '<' of the start tag */
+	struct fwc_xattr *attrs; /* in document order */
+	size_t n_attrs;
+	/* Character content with leading and trailing whitespace removed;
+	 * NULL when the element has no non-blank text. */
+	const char *text;
+	struct fwc_loc text_loc; /* first non-blank character of text */
+	struct fwc_xnode *kids; /* child elements in document order */
+	size_t n_kids;
+};
+
+/* Limits on hostile input. A zero member means its default. */
+struct fwc_xml_limits {
+	size_t max_bytes;     /* file size (default 64 MiB) */
+	unsigned int max_depth; /* element nesting (default 32) */
+	size_t max_elements;  /* elements in one file (default 4,000,000) */
+	size_t max_name;      /* attribute value length (default 4096) */
+	/* Attributes on one element (default 64); libxml2 2.9 checks
+	 * duplicates in quadratic time, so this is enforced before it
+	 * parses. */
+	unsigned int max_attrs;
+};
+
+extern const struct fwc_xml_limits fwc_xml_default_limits;
+
+/* Parses and validates the file at path. On success stores the root in
+ * *root (arena-owned) and returns 0; else reports located errors in dg and
+ * returns -1. lim may be NULL for the defaults. The file name stored in
+ * locations is path as given (arena copy). */
+int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
+    const char *path, const struct fwc_xml_limits *lim,
+    struct fwc_xnode **root);
+/* Same for an in-memory document; name is used in locations. */
+int fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
+    const char *name, const char *buf, size_t len,
+    const struct fwc_xml_limits *lim, struct fwc_xnode **root);
+
+/* The attribute called name, or NULL. */
+const struct fwc_xattr *fwc_xnode_attr(const struct fwc_xnode *n,
+    const char *name);
+
+#endif
