@@ -430,6 +430,9 @@ fwc_addrset_inter(struct fwc_arena *a, const struct fwc_addrset *x,
 
 		if (x->n[f] == 0 || y->n[f] == 0)
 			continue;
+		if (fwc_u128_cmp(xv[x->n[f] - 1].hi, yv[0].lo) < 0 ||
+		    fwc_u128_cmp(yv[y->n[f] - 1].hi, xv[0].lo) < 0)
+			continue; /* disjoint spans: nothing to allocate */
 		v = fwc_arena_alloc(a, (x->n[f] + y->n[f]) * sizeof(*v));
 		while (i < x->n[f] && j < y->n[f]) {
 			struct fwc_u128 lo = fwc_u128_cmp(xv[i].lo, yv[j].lo) > 0 ?

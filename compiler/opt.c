@@ -3,11 +3,13 @@
  * deny and reject before accept (the order-free semantics made explicit),
  * then by their order of creation, which follows the policy. The result is
  * byte-for-byte reproducible. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fwc/arena.h"
 #include "fwc/ir.h"
+#include "fwc/names.h"
 #include "fwc/pipeline.h"
 
 struct keyed {
@@ -46,6 +48,78 @@ rule_cmp(const void *x, const void *y)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+static uint64_t
+rule_hash(const struct fwc_ir_rule *r)
+{
+	uint64_t h = 14695981039346656037ull;
+	uintptr_t p[4] = { (uintptr_t)r->src, (uintptr_t)r->dst, 0, 0 };
+	int v[6] = { r->action, r->chain, r->family, r->proto, r->has_types,
+		r->log };
+
+	h = fwc_hash_bytes(h, v, sizeof(v));
+	h = fwc_hash_bytes(h, p, sizeof(p));
+	if (r->iif)
+		h = fwc_hash_bytes(h, r->iif, strlen(r->iif));
+	if (r->oif)
+		h = fwc_hash_bytes(h, r->oif, strlen(r->oif) + 1);
+	if (r->dport.n)
+		h = fwc_hash_bytes(h, r->dport.v, r->dport.n * sizeof(*r->dport.v));
+	if (r->sport.n)
+		h = fwc_hash_bytes(h, r->sport.v, r->sport.n * sizeof(*r->sport.v));
+	return fwc_hash_bytes(h, r->types, sizeof(r->types));
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Same match and verdict (the origin may differ). */
+static bool
+rule_same(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b)
+{
+	return a->action == b->action && a->chain == b->chain &&
+	    a->family == b->family && str_eq(a->iif, b->iif) &&
+	    str_eq(a->oif, b->oif) && a->src == b->src && a->dst == b->dst &&
+	    a->proto == b->proto && fwc_portset_equal(&a->dport, &b->dport) &&
+	    fwc_portset_equal(&a->sport, &b->sport) &&
+	    a->has_types == b->has_types && a->log == b->log &&
+	    memcmp(a->types, b->types, sizeof(a->types)) == 0;
+}
+
+/* Drops rules identical to an earlier one (the first keeps its origin). */
+static void
+dedupe(struct fwc_ruleset *rs)
+{
+	size_t cap = 64;
+	const struct fwc_ir_rule **tab;
+	size_t k = 0;
+
+	while (cap < 2 * rs->n_rules)
+		cap *= 2;
+	tab = fwc_xcalloc(cap, sizeof(*tab));
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		const struct fwc_ir_rule *r = &rs->rules[i];
+		size_t j = (size_t)rule_hash(r) & (cap - 1);
+		bool dup = false;
+
+		for (; tab[j] != NULL; j = (j + 1) & (cap - 1)) {
+			if (rule_same(tab[j], r)) {
+				dup = true;
+				break;
+			}
+		}
+		if (dup)
+			continue;
+		rs->rules[k] = *r;
+		tab[j] = &rs->rules[k];
+		k++;
+	}
+	free(tab);
+	rs->n_rules = k;
+}
+
 static void
 opt_ruleset(struct fwc_arena *a, struct fwc_ruleset *rs)
 {
@@ -58,6 +132,7 @@ opt_ruleset(struct fwc_arena *a, struct fwc_ruleset *rs)
 		rs->sets[i]->id = (unsigned int)i;
 	if (rs->n_rules < 2)
 		return;
+	dedupe(rs);
 	k = fwc_xmalloc(rs->n_rules * sizeof(*k));
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		k[i].r = &rs->rules[i];

@@ -55,8 +55,18 @@ struct rsb {
 	struct fwc_map names; /* set name -> set, for uniqueness */
 };
 
+/* A named object's address set of one family, to name sets after it. */
+struct known {
+	uint64_t hash;
+	enum fwc_family family;
+	const struct fwc_addrset *addrs;
+	const char *name; /* NULL = empty slot */
+};
+
 struct plctx {
 	struct fwc_arena *a;
+	struct known *known; /* open addressing on content hash */
+	size_t known_cap;
 	struct fwc_diag *dg;
 	const struct fwc_policy *p;
 	struct xflow *xf;
@@ -108,10 +118,72 @@ tab_insert(struct rsb *b, uint64_t h, struct fwc_ir_set *s)
 	b->tab[i].set = s;
 }
 
+/* The name of the first boundary or host whose addresses of family f
+ * are exactly v, or NULL. */
+static const char *
+known_name(const struct plctx *c, uint64_t h, enum fwc_family f,
+    const struct fwc_ivl *v, size_t n)
+{
+	if (c->known_cap == 0)
+		return NULL;
+	for (size_t i = (size_t)h & (c->known_cap - 1); c->known[i].name;
+	     i = (i + 1) & (c->known_cap - 1)) {
+		const struct known *k = &c->known[i];
+
+		if (k->hash == h && k->family == f && k->addrs->n[f] == n &&
+		    memcmp(k->addrs->v[f], v, n * sizeof(*v)) == 0)
+			return k->name;
+	}
+	return NULL;
+}
+
+static void
+add_known(struct plctx *c, const struct fwc_addrset *s, const char *name)
+{
+	for (int f = 0; f < FWC_FAM_NR; f++) {
+		uint64_t h;
+		size_t i;
+
+		if (s == NULL || s->n[f] == 0 ||
+		    known_name(c, set_hash((enum fwc_family)f, s->v[f],
+				      s->n[f], NULL, 0),
+			(enum fwc_family)f, s->v[f], s->n[f]) != NULL)
+			continue;
+		h = set_hash((enum fwc_family)f, s->v[f], s->n[f], NULL, 0);
+		for (i = (size_t)h & (c->known_cap - 1); c->known[i].name;
+		     i = (i + 1) & (c->known_cap - 1))
+			;
+		c->known[i].hash = h;
+		c->known[i].family = (enum fwc_family)f;
+		c->known[i].addrs = s;
+		c->known[i].name = name;
+	}
+}
+
+/* Boundaries first, then hosts: a set is named after the most general
+ * object with exactly its addresses. Roles are left out: one host often
+ * holds several, and the name would mislead. */
+static void
+build_known(struct plctx *c)
+{
+	const struct fwc_policy *p = c->p;
+	size_t n = 2 * (p->boundaries.n + p->hosts.n) + 1;
+
+	c->known_cap = 64;
+	while (c->known_cap < 2 * n)
+		c->known_cap *= 2;
+	c->known = fwc_xcalloc(c->known_cap, sizeof(*c->known));
+	for (size_t i = 0; i < p->boundaries.n; i++)
+		add_known(c, p->boundaries.v[i]->addrs,
+		    p->boundaries.v[i]->d.name);
+	for (size_t i = 0; i < p->hosts.n; i++)
+		add_known(c, p->hosts.v[i]->addrs, p->hosts.v[i]->d.name);
+}
+
 static struct fwc_ir_set *
 intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
     const struct fwc_ivl *v, size_t n, const char *const *fq, size_t nfq,
-    const char *label)
+    const char *label, const char *where)
 {
 	uint64_t h = set_hash(f, v, n, fq, nfq);
 	struct fwc_ir_set *s;
@@ -133,6 +205,17 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 		if (b->tab[i].hash == h &&
 		    set_same(b->tab[i].set, f, v, n, fq, nfq))
 			return b->tab[i].set;
+	/* A derived label (restricted to an interface or host, or a list of
+	 * names) gives way to the name of an object with exactly these
+	 * addresses. */
+	if (where != NULL)
+		label = fwc_arena_printf(c->a, "%s@%s", label, where);
+	if (nfq == 0 && strpbrk(label, "@+") != NULL) {
+		const char *k = known_name(c, h, f, v, n);
+
+		if (k != NULL)
+			label = k;
+	}
 	s = fwc_arena_alloc(c->a, sizeof(*s));
 	s->family = f;
 	s->v = v;
@@ -170,8 +253,8 @@ fam_equal(const struct fwc_addrset *x, const struct fwc_addrset *y,
 
 /* Adds the rules of xf on one chain and interface pair. s and d are the
  * placed address parts; fqdns are added to the destination when
- * with_fqdns. where names the restriction for set labels ("" or
- * "@eth0"). */
+ * with_fqdns. swhere and dwhere name what s and d were restricted to (an
+ * interface, "gateway" or a host), for the names of new sets. */
 static void
 add_rules(struct plctx *c, struct rsb *b, const struct xflow *xf,
     enum fwc_chain chain, const char *iif, const char *oif,
@@ -190,18 +273,16 @@ add_rules(struct plctx *c, struct rsb *b, const struct xflow *xf,
 			continue;
 		if (!fwc_addrset_fam_full(s, (enum fwc_family)f))
 			ss = intern_set(c, b, (enum fwc_family)f, s->v[f],
-			    s->n[f], NULL, 0,
+			    s->n[f], NULL, 0, xf->src.label,
 			    fam_equal(s, xf->src.all, (enum fwc_family)f) ?
-				xf->src.label :
-				fwc_arena_printf(c->a, "%s%s", xf->src.label,
-				    swhere));
+				NULL :
+				swhere);
 		if (!fwc_addrset_fam_full(d, (enum fwc_family)f) || nfq)
 			ds = intern_set(c, b, (enum fwc_family)f, d->v[f],
-			    d->n[f], xf->dst.fqdns, nfq,
+			    d->n[f], xf->dst.fqdns, nfq, xf->dst.label,
 			    fam_equal(d, xf->dst.all, (enum fwc_family)f) ?
-				xf->dst.label :
-				fwc_arena_printf(c->a, "%s%s", xf->dst.label,
-				    dwhere));
+				NULL :
+				dwhere);
 		for (size_t i = 0; i < xf->n_m; i++) {
 			const struct fwc_svc_match *m = &xf->m[i];
 			struct fwc_ir_rule r;
@@ -260,20 +341,19 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 			const struct fwc_iface *in = &g->ifaces[i];
 			const struct fwc_addrset *s =
 			    fwc_addrset_inter(c->a, xf->src.all, in->addrs);
-			const char *sw = fwc_arena_printf(c->a, "@%s",
-			    in->name);
+			const char *sw = in->name;
 
 			if (!fwc_addrset_is_empty(to_gw) &&
 			    !fwc_addrset_is_empty(s))
 				add_rules(c, b, xf, FWC_CHAIN_INPUT, in->name,
-				    NULL, s, to_gw, false, sw, "@gateway");
+				    NULL, s, to_gw, false, sw, "gateway");
 			if (!fwc_addrset_is_empty(from_gw)) {
 				const struct fwc_addrset *d = fwc_addrset_inter(
 				    c->a, xf->dst.all, in->addrs);
 
 				add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL,
 				    in->name, from_gw, d, in->is_any,
-				    "@gateway", sw);
+				    "gateway", sw);
 			}
 			if (fwc_addrset_is_empty(s))
 				continue;
@@ -295,7 +375,7 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 					continue;
 				add_rules(c, b, xf, FWC_CHAIN_FORWARD,
 				    in->name, out->name, s, d, out->is_any, sw,
-				    fwc_arena_printf(c->a, "@%s", out->name));
+				    out->name);
 			}
 		}
 	}
@@ -304,7 +384,7 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 static void
 place_host(struct plctx *c, struct rsb *b, const struct fwc_host *h)
 {
-	const char *hw = fwc_arena_printf(c->a, "@%s", h->d.name);
+	const char *hw = h->d.name;
 
 	for (size_t k = 0; k < c->n_xf; k++) {
 		const struct xflow *xf = &c->xf[k];
@@ -315,10 +395,10 @@ place_host(struct plctx *c, struct rsb *b, const struct fwc_host *h)
 
 		if (!fwc_addrset_is_empty(to_h))
 			add_rules(c, b, xf, FWC_CHAIN_INPUT, NULL, NULL,
-			    xf->src.all, to_h, false, "", hw);
+			    xf->src.all, to_h, false, NULL, hw);
 		if (!fwc_addrset_is_empty(from_h))
 			add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, NULL,
-			    from_h, xf->dst.all, true, hw, "");
+			    from_h, xf->dst.all, true, hw, NULL);
 	}
 }
 
@@ -352,23 +432,16 @@ push_xf(struct plctx *c, const struct xflow *xf)
 }
 
 static void
-flow_matches(struct plctx *c, const struct fwc_flow *f,
-    const struct fwc_svc_match **m, size_t *n)
+flow_matches(const struct fwc_flow *f, const struct fwc_svc_match **m,
+    size_t *n)
 {
-	struct fwc_svc_match *v = NULL;
-	size_t nv = 0;
-	size_t cap = 0;
-
 	if (f->svc_any) {
 		*m = &any_match;
 		*n = 1;
 		return;
 	}
-	for (size_t i = 0; i < f->n_svc; i++)
-		for (size_t j = 0; j < f->svc[i]->n_m; j++)
-			FWC_VEC_PUSH(c->a, v, nv, cap, f->svc[i]->m[j]);
-	*m = v;
-	*n = nv;
+	*m = f->m;
+	*n = f->n_m;
 }
 
 static struct side
@@ -726,7 +799,7 @@ expand_flow(struct plctx *c, const struct fwc_flow *f)
 	x.origin.from = f->from_attr;
 	x.origin.to = f->to_attr;
 	x.origin.service = f->service_attr;
-	flow_matches(c, f, &x.m, &x.n_m);
+	flow_matches(f, &x.m, &x.n_m);
 	x.src = side_of(c, f->src, f->n_src, false, label_of(c, f->from_attr));
 	for (size_t i = 0; i < f->n_dst; i++) {
 		if (f->dst[i].kind == FWC_REF_ENDPOINT)
@@ -874,6 +947,7 @@ fwc_place(struct fwc_arena *a, struct fwc_diag *dg,
 	c.p = p;
 	c.root_file = p->n_files ? p->files[0] : "";
 	prog->policy = p->name;
+	build_known(&c);
 	for (size_t i = 0; i < p->flows.n; i++)
 		expand_flow(&c, p->flows.v[i]);
 	if (c.empty_lib)
@@ -916,6 +990,7 @@ fwc_place(struct fwc_arena *a, struct fwc_diag *dg,
 		rsb_finish(&b);
 		FWC_VEC_PUSH(a, prog->eps, prog->n_eps, cap, b.rs);
 	}
+	free(c.known);
 	if (prog->n_eps > 1)
 		qsort(prog->eps, prog->n_eps, sizeof(*prog->eps), ep_cmp);
 	*out = prog;

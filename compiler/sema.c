@@ -391,7 +391,8 @@ icmp_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
 /* Merges matches: per protocol and source ports, destination ports and
  * ICMP types are united; a match without ports absorbs the others. */
 static void
-merge_matches(struct sctx *c, struct fwc_service *s, struct matchvec *mv)
+merge_matches(struct sctx *c, struct matchvec *mv,
+    struct fwc_svc_match **out_v, size_t *out_n)
 {
 	struct matchvec out;
 
@@ -445,8 +446,8 @@ merge_matches(struct sctx *c, struct fwc_service *s, struct matchvec *mv)
 			}
 		}
 	}
-	s->m = out.v;
-	s->n_m = out.n;
+	*out_v = out.v;
+	*out_n = out.n;
 }
 
 static void
@@ -508,7 +509,7 @@ resolve_service(struct sctx *c, struct fwc_service *s)
 	if (s->n_items == 0)
 		fwc_error(c->dg, &s->d.loc, "service '%s' is empty",
 		    s->d.name);
-	merge_matches(c, s, &mv);
+	merge_matches(c, &mv, &s->m, &s->n_m);
 	s->state = 2;
 }
 
@@ -927,6 +928,16 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 		s = lookup(c, &c->svc, w->s, -1, &w->loc, "service");
 		if (s != NULL)
 			FWC_VEC_PUSH(c->a, f->svc, f->n_svc, cap, s);
+	}
+	if (!f->svc_any) {
+		struct matchvec mv;
+
+		memset(&mv, 0, sizeof(mv));
+		for (size_t i = 0; i < f->n_svc; i++)
+			for (size_t j = 0; j < f->svc[i]->n_m; j++)
+				FWC_VEC_PUSH(c->a, mv.v, mv.n, mv.cap,
+				    f->svc[i]->m[j]);
+		merge_matches(c, &mv, &f->m, &f->n_m);
 	}
 	if (f->via != NULL && strcmp(f->via, "none") != 0)
 		f->via_proxy = lookup(c, &c->proxies, f->via, -1, &f->via_loc,

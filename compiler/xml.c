@@ -194,19 +194,18 @@ loc_at(struct pstate *ps, size_t off)
 	return loc;
 }
 
-/* The location of libxml2's line and column, its column counting
- * characters: converted to our byte columns. */
-static struct fwc_loc
-loc_line_char(struct pstate *ps, int line, int chars)
+/* The byte offset of libxml2's line and column (its column counts
+ * characters), or SIZE_MAX when it gave no column. */
+static size_t
+off_line_char(struct pstate *ps, int line, int chars)
 {
 	struct lines *ln = &ps->lines;
-	struct fwc_loc loc = { ps->file, 0, 0 };
 	const unsigned char *p;
 	const unsigned char *end = ln->src + ln->len;
 	const unsigned char *nl;
 
-	if (line <= 0)
-		return loc;
+	if (line <= 0 || chars <= 0)
+		return SIZE_MAX;
 	if ((uint32_t)line < ln->line)
 		lines_rewind(ln);
 	while (ln->line < (uint32_t)line) {
@@ -218,17 +217,13 @@ loc_line_char(struct pstate *ps, int line, int chars)
 		ln->off = ln->start;
 	}
 	ln->off = ln->start;
-	loc.line = ln->line;
-	if (chars <= 0)
-		return loc;
 	p = ln->src + ln->start;
 	while (--chars > 0 && p < end && *p != '\n') {
 		p++;
 		while (p < end && (*p & 0xC0) == 0x80)
 			p++;
 	}
-	loc.col = (uint32_t)(p - (ln->src + ln->start) + 1);
-	return loc;
+	return (size_t)(p - ln->src);
 }
 
 static void
@@ -898,6 +893,35 @@ parse_message(struct pstate *ps, const xmlError *e)
 	return tidy_message(a, e->message);
 }
 
+/* Where a parser error is: libxml2's position, moved back to the '&' of
+ * an undefined entity reference and to the '<' of an element with an
+ * undefined prefix (libxml2 points after them). */
+static struct fwc_loc
+parse_error_loc(struct pstate *ps, const xmlError *e)
+{
+	size_t off = off_line_char(ps, e->line, e->int2);
+	size_t n;
+
+	if (off == SIZE_MAX)
+		return (struct fwc_loc){ ps->file,
+			e->line > 0 ? (uint32_t)e->line : 0, 0 };
+	switch (e->code) {
+	case XML_ERR_UNDECLARED_ENTITY:
+	case XML_WAR_UNDECLARED_ENTITY:
+		n = e->str1 != NULL ? strlen(e->str1) + 2 : 0;
+		if (n > 0 && off >= n && ps->src[off - n] == '&')
+			off -= n;
+		break;
+	case XML_NS_ERR_UNDEFINED_NAMESPACE:
+		if (e->str3 == NULL)
+			off = tag_start(ps, off);
+		break;
+	default:
+		break;
+	}
+	return loc_at(ps, off);
+}
+
 /* Structured errors of the parser; data is the parser context. */
 static void
 on_parse_error(void *data, xmlErrorPtr e)
@@ -912,7 +936,7 @@ on_parse_error(void *data, xmlErrorPtr e)
 	if (e->level == XML_ERR_WARNING) {
 		if (ps->dg->stopped)
 			return;
-		loc = loc_line_char(ps, e->line, e->int2);
+		loc = parse_error_loc(ps, e);
 		fwc_warning(ps->dg, &loc, "%s", parse_message(ps, e));
 		return;
 	}
@@ -923,7 +947,7 @@ on_parse_error(void *data, xmlErrorPtr e)
 		ps->syntax_failed = true;
 	if (ps->dg->stopped)
 		return;
-	loc = loc_line_char(ps, e->line, e->int2);
+	loc = parse_error_loc(ps, e);
 	msg = parse_message(ps, e);
 	fwc_error(ps->dg, &loc, "%s", msg);
 }

@@ -238,6 +238,8 @@ struct fwc_flow {
 	struct fwc_service **svc;
 	size_t n_svc;
 	bool svc_any;
+	struct fwc_svc_match *m;   /* the services' matches, merged */
+	size_t n_m;
 	struct fwc_proxy *via_proxy; /* resolved via=, NULL otherwise */
 };
 
