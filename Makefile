@@ -35,7 +35,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check check-unit check-golden check-examples \
-        check-integration check-headers update-golden asan ubsan install \
+        check-integration check-cli check-headers update-golden asan-ubsan asan ubsan install \
         uninstall format format-check clean bench fuzz
 
 all: $(BUILD)/fwc
@@ -92,6 +92,9 @@ update-golden: $(BUILD)/fwc
 check-examples: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/examples.sh
 
+check-cli: $(BUILD)/fwc
+	FWC=$(BUILD)/fwc sh tests/cli.sh
+
 check-integration: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/integration/run.sh
 
@@ -106,6 +109,7 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-golden
 	$(MAKE) check-examples
+	$(MAKE) check-cli
 	$(MAKE) check-integration
 	$(MAKE) asan-ubsan
 

@@ -290,6 +290,29 @@ cmd_list(const struct fwc_program *prog)
 	return rc;
 }
 
+/* Every enforcement point through its default target's checks, so that
+ * `fwc check` finds what `fwc compile` would refuse. */
+static int
+cmd_check(const struct fwc_program *prog, struct fwc_diag *dg)
+{
+	size_t rules = 0;
+
+	for (size_t i = 0; i < prog->n_eps; i++) {
+		const struct fwc_ruleset *rs = prog->eps[i];
+		const struct fwc_backend *be = fwc_backend_find(rs->target);
+
+		rules += rs->n_rules;
+		if (be != NULL && be->check != NULL)
+			be->check(rs, dg);
+	}
+	if (fwc_diag_failed(dg))
+		return EXIT_REJECTED;
+	printf("policy %s: %zu enforcement point%s, %zu rules, %u warning%s\n",
+	    prog->policy, prog->n_eps, prog->n_eps == 1 ? "" : "s", rules,
+	    dg->warnings, dg->warnings == 1 ? "" : "s");
+	return 0;
+}
+
 static int
 cmd_compile(const struct cli *cl, const struct fwc_program *prog,
     struct fwc_diag *dg)
@@ -309,6 +332,12 @@ cmd_compile(const struct cli *cl, const struct fwc_program *prog,
 			fputs(" (a host is one when firewall=\"on\", the default for os=\"windows\")",
 			    stderr);
 		fputs("\n", stderr);
+		for (size_t i = 0; i < prog->n_eps; i++)
+			if ((prog->eps[i]->kind == FWC_EP_GATEWAY) ==
+			    (cl->gateway != NULL))
+				fprintf(stderr, "fwc: note: %s '%s' is one\n",
+				    cl->gateway ? "gateway" : "host",
+				    prog->eps[i]->name);
 		return EXIT_REJECTED;
 	}
 	fwc_strbuf_init(&sb);
@@ -356,6 +385,11 @@ main(int argc, char **argv)
 	fwc_diag_init(&dg, stderr);
 	dg.werror = cl.werror;
 	dg.verbose = cl.verbose;
+	if (access(cl.policy, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", cl.policy,
+		    strerror(errno));
+		return EXIT_SYSTEM;
+	}
 	a = fwc_arena_new();
 	if (fwc_compile_file(a, &dg, &opt, cl.policy, &prog) < 0 ||
 	    fwc_diag_failed(&dg)) {
@@ -370,7 +404,7 @@ main(int argc, char **argv)
 	else if (strcmp(cl.cmd, "compile") == 0)
 		rc = cmd_compile(&cl, prog, &dg);
 	else
-		rc = 0;
+		rc = cmd_check(prog, &dg);
 	fwc_arena_release(a);
 	return rc;
 }
