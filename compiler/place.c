@@ -769,7 +769,7 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 		z.src.named = fwc_addrset_inter(c->a, pv[j].src,
 		    base->src.named);
 		z.dst.all = z.dst.named = px->host->addrs;
-		z.dst.label = px->d.name;
+		z.dst.label = px->host->d.name;
 		z.origin.note = fwc_arena_printf(c->a, "to proxy %s",
 		    px->d.name);
 		push_xf(c, &z);
