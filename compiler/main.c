@@ -15,6 +15,7 @@
 #include "fwc/diag.h"
 #include "fwc/ir.h"
 #include "fwc/pipeline.h"
+#include "fwc/sha256.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
 
@@ -26,6 +27,7 @@
 
 static const char usage_text[] =
     "usage: fwc compile POLICY (--gateway NAME | --host NAME) [-t TARGET] [-o FILE]\n"
+    "       fwc compile POLICY --all -o DIR\n"
     "       fwc check   POLICY [--werror]\n"
     "       fwc list    POLICY\n"
     "       fwc --help | --version\n";
@@ -36,6 +38,9 @@ static const char help_text[] =
     "Commands:\n"
     "  compile POLICY --gateway NAME   rules for one gateway\n"
     "  compile POLICY --host NAME      rules for one host firewall\n"
+    "  compile POLICY --all -o DIR     every enforcement point with its default\n"
+    "                                  target into DIR/NAME/, plus DIR/MANIFEST\n"
+    "                                  (sha256 of each file)\n"
     "  check POLICY                    report errors and warnings, write nothing\n"
     "  list POLICY                     enforcement points, targets, rule counts\n"
     "\n"
@@ -55,6 +60,8 @@ static const char help_text[] =
     "  -h, --help            this help\n"
     "      --version         print the version\n"
     "\n"
+    "Environment: FWC_POLICY_LIBRARY replaces the installed library directory.\n"
+    "\n"
     "Exit status: 0 success, 1 policy rejected (errors were reported),\n"
     "2 usage error, 3 system failure (I/O, out of memory).\n";
 
@@ -71,6 +78,7 @@ struct cli {
 	bool werror;
 	bool verbose;
 	bool dump_ir;
+	bool all;
 };
 
 static int usage_error(const char *fmt, ...) FWC_PRINTF(1, 2);
@@ -145,6 +153,8 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 			cl->werror = true;
 		else if (strcmp(a, "--dump-ir") == 0)
 			cl->dump_ir = true;
+		else if (strcmp(a, "--all") == 0)
+			cl->all = true;
 		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
 			cl->verbose = true;
 		else if (strncmp(a, "-I", 2) == 0) {
@@ -194,14 +204,23 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 		*rc = usage_error("'%s' needs a POLICY file", cl->cmd);
 		return -1;
 	}
-	if (strcmp(cl->cmd, "compile") == 0) {
+	if (strcmp(cl->cmd, "compile") == 0 && cl->all) {
+		if (cl->gateway || cl->host || cl->target || cl->dump_ir) {
+			*rc = usage_error("--all takes no --gateway, --host, -t or --dump-ir: each enforcement point gets its default target");
+			return -1;
+		}
+		if (cl->output == NULL || strcmp(cl->output, "-") == 0) {
+			*rc = usage_error("--all needs -o DIR");
+			return -1;
+		}
+	} else if (strcmp(cl->cmd, "compile") == 0) {
 		if ((cl->gateway == NULL) == (cl->host == NULL)) {
 			*rc = usage_error("compile needs exactly one of --gateway NAME or --host NAME");
 			return -1;
 		}
 	} else if (cl->gateway || cl->host || cl->target || cl->output ||
-	    cl->dump_ir) {
-		*rc = usage_error("'%s' takes no --gateway, --host, -t, -o or --dump-ir", cl->cmd);
+	    cl->dump_ir || cl->all) {
+		*rc = usage_error("'%s' takes no --gateway, --host, -t, -o, --all or --dump-ir", cl->cmd);
 		return -1;
 	}
 	return 0;
@@ -305,6 +324,7 @@ cmd_check(const struct fwc_program *prog, struct fwc_diag *dg)
 		if (be != NULL && be->check != NULL)
 			be->check(rs, dg);
 	}
+	fwc_diag_flush(dg);
 	if (fwc_diag_failed(dg))
 		return EXIT_REJECTED;
 	printf("policy %s: %zu enforcement point%s, %zu rules, %u warning%s\n",
@@ -364,6 +384,133 @@ cmd_compile(const struct cli *cl, const struct fwc_program *prog,
 	return rc;
 }
 
+/* One file of `compile --all`. */
+struct outfile {
+	char *rel;            /* DIR-relative path, heap */
+	struct fwc_strbuf text;
+};
+
+/* The files of one enforcement point under its default target. */
+static const struct {
+	const char *target;
+	const char *backend;
+	const char *file;
+} all_files[] = {
+	{ "nft", "nft", "ruleset.nft" },
+	{ "iptables", "iptables", "rules.v4" },
+	{ "iptables", "ip6tables", "rules.v6" },
+	{ "ip6tables", "ip6tables", "rules.v6" },
+	{ "pf", "pf", "pf.conf" },
+	{ "netsh", "netsh", "firewall.cmd" },
+};
+
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "fwc: cannot create directory '%s': %s\n", path,
+	    strerror(errno));
+	return -1;
+}
+
+/* `fwc compile POLICY --all -o DIR`: every enforcement point with its
+ * default target into DIR/NAME/FILE, then DIR/MANIFEST (sha256sum
+ * format). Everything is generated in memory first: on any error nothing
+ * is written. */
+static int
+cmd_all(const struct cli *cl, const struct fwc_program *prog,
+    struct fwc_diag *dg)
+{
+	struct outfile *files = NULL;
+	size_t n_files = 0;
+	size_t cap = 0;
+	struct fwc_strbuf manifest;
+	char *path = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < prog->n_eps && rc == 0; i++) {
+		const struct fwc_ruleset *rs = prog->eps[i];
+		bool known = false;
+
+		for (size_t k = 0; k < FWC_ARRAY_SIZE(all_files); k++) {
+			const struct fwc_backend *be;
+			struct outfile *o;
+
+			if (strcmp(all_files[k].target, rs->target) != 0)
+				continue;
+			known = true;
+			be = fwc_backend_find(all_files[k].backend);
+			if (be == NULL || be->emit == NULL) {
+				fprintf(stderr, "fwc: error: target '%s' of %s '%s' is not available (see fwc --list-targets)\n",
+				    all_files[k].backend,
+				    rs->kind == FWC_EP_GATEWAY ? "gateway" : "host",
+				    rs->name);
+				rc = EXIT_REJECTED;
+				break;
+			}
+			if (n_files == cap) {
+				cap = cap ? 2 * cap : 16;
+				files = fwc_xrealloc(files, cap * sizeof(*files));
+			}
+			o = &files[n_files++];
+			o->rel = fwc_xmalloc(strlen(rs->name) +
+			    strlen(all_files[k].file) + 2);
+			sprintf(o->rel, "%s/%s", rs->name, all_files[k].file);
+			fwc_strbuf_init(&o->text);
+			if ((be->check != NULL && be->check(rs, dg) < 0) ||
+			    be->emit(rs, &o->text, dg) < 0 ||
+			    fwc_diag_failed(dg)) {
+				rc = EXIT_REJECTED;
+				break;
+			}
+		}
+		if (!known && rc == 0) {
+			fprintf(stderr, "fwc: error: unknown target '%s' for '%s'\n",
+			    rs->target, rs->name);
+			rc = EXIT_REJECTED;
+		}
+	}
+	fwc_strbuf_init(&manifest);
+	if (rc == 0 && make_dir(cl->output) < 0)
+		rc = EXIT_SYSTEM;
+	for (size_t i = 0; i < n_files && rc == 0; i++) {
+		struct fwc_sha256 h;
+		char hex[65];
+		char *slash;
+
+		free(path);
+		path = fwc_xmalloc(strlen(cl->output) + strlen(files[i].rel) + 2);
+		sprintf(path, "%s/%s", cl->output, files[i].rel);
+		slash = strrchr(path, '/');
+		*slash = '\0';
+		if (make_dir(path) < 0) {
+			rc = EXIT_SYSTEM;
+			break;
+		}
+		*slash = '/';
+		rc = write_output(path, files[i].text.buf, files[i].text.len);
+		fwc_sha256_init(&h);
+		fwc_sha256_update(&h, files[i].text.buf, files[i].text.len);
+		fwc_sha256_hex(&h, hex);
+		fwc_strbuf_addf(&manifest, "%s  %s\n", hex, files[i].rel);
+	}
+	if (rc == 0) {
+		free(path);
+		path = fwc_xmalloc(strlen(cl->output) + 10);
+		sprintf(path, "%s/MANIFEST", cl->output);
+		rc = write_output(path, manifest.buf, manifest.len);
+	}
+	free(path);
+	fwc_strbuf_release(&manifest);
+	for (size_t i = 0; i < n_files; i++) {
+		free(files[i].rel);
+		fwc_strbuf_release(&files[i].text);
+	}
+	free(files);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -379,12 +526,15 @@ main(int argc, char **argv)
 	memset(&opt, 0, sizeof(opt));
 	opt.include_dirs = cl.includes;
 	opt.n_include_dirs = cl.n_includes;
-	opt.library_dir = FWC_DATADIR "/policies";
+	opt.library_dir = getenv("FWC_POLICY_LIBRARY");
+	if (opt.library_dir == NULL || opt.library_dir[0] == '\0')
+		opt.library_dir = FWC_DATADIR "/policies";
 	opt.resolve = cl.resolve;
 	opt.verbose = cl.verbose;
 	fwc_diag_init(&dg, stderr);
 	dg.werror = cl.werror;
 	dg.verbose = cl.verbose;
+	dg.sorted = true;
 	if (access(cl.policy, R_OK) != 0) {
 		fprintf(stderr, "fwc: cannot read '%s': %s\n", cl.policy,
 		    strerror(errno));
@@ -393,18 +543,23 @@ main(int argc, char **argv)
 	a = fwc_arena_new();
 	if (fwc_compile_file(a, &dg, &opt, cl.policy, &prog) < 0 ||
 	    fwc_diag_failed(&dg)) {
+		fwc_diag_flush(&dg);
 		if (dg.werror && dg.errors == 0)
 			fputs("fwc: note: warnings are errors (--werror)\n",
 			    stderr);
 		fwc_arena_release(a);
 		return EXIT_REJECTED;
 	}
+	fwc_diag_flush(&dg);
 	if (strcmp(cl.cmd, "list") == 0)
 		rc = cmd_list(prog);
+	else if (strcmp(cl.cmd, "compile") == 0 && cl.all)
+		rc = cmd_all(&cl, prog, &dg);
 	else if (strcmp(cl.cmd, "compile") == 0)
 		rc = cmd_compile(&cl, prog, &dg);
 	else
 		rc = cmd_check(prog, &dg);
+	fwc_diag_flush(&dg);
 	fwc_arena_release(a);
 	return rc;
 }

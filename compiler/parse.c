@@ -25,6 +25,7 @@ struct pctx {
 	/* Canonical paths of the files being read (include stack) and of
 	 * every file read so far. */
 	const char *stack[MAX_INCLUDE_DEPTH + 1];
+	const char *stack_name[MAX_INCLUDE_DEPTH + 1]; /* as opened */
 	struct fwc_loc stack_loc[MAX_INCLUDE_DEPTH + 1];
 	size_t depth;
 	const char **seen;
@@ -490,6 +491,55 @@ is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Removes "." segments and "name/.." pairs from a relative or absolute
+ * path, lexically (for messages; the file is opened by this path, and
+ * realpath() decides identity). */
+static const char *
+tidy_path(struct fwc_arena *a, const char *path)
+{
+	char *out = fwc_arena_alloc(a, strlen(path) + 2);
+	size_t n = 0;
+	const char *p = path;
+	bool abs = path[0] == '/';
+
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* skip */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.' && n > 0 &&
+		    !(n >= 2 && out[n - 1] == '.' && out[n - 2] == '.' &&
+			(n == 2 || out[n - 3] == '/'))) {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+		} else {
+			if (n > 0 || abs)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	if (n == 0)
+		out[n++] = abs ? '/' : '.';
+	out[n] = '\0';
+	return out;
+}
+
+/* Notes for the include stack: where each file being read was included
+ * from, innermost first. */
+static void
+include_chain(struct pctx *c)
+{
+	for (size_t j = c->depth; j-- > 1;)
+		fwc_note(c->dg, &c->stack_loc[j], "included from here");
+}
+
 static void
 parse_include(struct pctx *c, const struct fwc_xnode *n)
 {
@@ -527,8 +577,8 @@ parse_include(struct pctx *c, const struct fwc_xnode *n)
 		if (c->opt->library_dir != NULL)
 			dirs[n_dirs++] = c->opt->library_dir;
 		for (size_t i = 0; i < n_dirs && found == NULL; i++) {
-			const char *cand = fwc_arena_printf(c->a, "%s/%s",
-			    dirs[i], href);
+			const char *cand = tidy_path(c->a,
+			    fwc_arena_printf(c->a, "%s/%s", dirs[i], href));
 
 			if (is_file(cand))
 				found = cand;
@@ -541,6 +591,7 @@ parse_include(struct pctx *c, const struct fwc_xnode *n)
 				fwc_note(c->dg, &hl, "searched in '%s'",
 				    dirs[i]);
 		}
+		include_chain(c);
 		return;
 	}
 	read_file(c, found, &hl);
@@ -617,11 +668,10 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	}
 	for (i = 0; i < c->depth; i++) {
 		if (strcmp(c->stack[i], real) == 0) {
-			fwc_error(c->dg, from, "include cycle: '%s' includes itself",
-			    path);
-			for (size_t j = c->depth; j-- > 1;)
-				fwc_note(c->dg, &c->stack_loc[j],
-				    "included from here");
+			fwc_error(c->dg, from,
+			    "include cycle: '%s' is already being read",
+			    c->stack_name[i]);
+			include_chain(c);
 			return -1;
 		}
 	}
@@ -636,15 +686,16 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	canon = fwc_arena_strdup(c->a, real);
 	FWC_VEC_PUSH(c->a, c->seen, c->n_seen, c->cap_seen, canon);
 	if (fwc_xml_parse_file(c->a, c->dg, path, NULL, &root) < 0) {
-		for (size_t j = c->depth; j-- > 1;)
-			fwc_note(c->dg, &c->stack_loc[j], "included from here");
 		if (from != NULL)
 			fwc_note(c->dg, from, "included from here");
+		include_chain(c);
 		return -1;
 	}
 	FWC_VEC_PUSH(c->a, c->p->files, c->p->n_files, c->p->cap_files,
 	    root->loc.file);
+	fwc_diag_file(c->dg, root->loc.file);
 	c->stack[c->depth] = canon;
+	c->stack_name[c->depth] = root->loc.file;
 	c->stack_loc[c->depth] = from ? *from : root->loc;
 	c->depth++;
 	parse_root(c, root, from == NULL);
@@ -695,7 +746,9 @@ fwc_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
 		return -1;
 	FWC_VEC_PUSH(c.a, c.p->files, c.p->n_files, c.p->cap_files,
 	    root->loc.file);
+	fwc_diag_file(dg, root->loc.file);
 	c.stack[0] = root->loc.file;
+	c.stack_name[0] = root->loc.file;
 	c.stack_loc[0] = root->loc;
 	c.depth = 1;
 	parse_root(&c, root, true);

@@ -205,12 +205,12 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 		if (b->tab[i].hash == h &&
 		    set_same(b->tab[i].set, f, v, n, fq, nfq))
 			return b->tab[i].set;
-	/* A derived label (restricted to an interface or host, or a list of
-	 * names) gives way to the name of an object with exactly these
-	 * addresses. */
+	/* A boundary or host with exactly these addresses names the set;
+	 * else the label (the flow's names, restricted to an interface or a
+	 * host when they were). */
 	if (where != NULL)
 		label = fwc_arena_printf(c->a, "%s@%s", label, where);
-	if (nfq == 0 && strpbrk(label, "@+") != NULL) {
+	if (nfq == 0) {
 		const char *k = known_name(c, h, f, v, n);
 
 		if (k != NULL)
@@ -330,6 +330,15 @@ own_src(const struct xflow *xf)
 static void
 place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 {
+	/* What lives behind each interface, the gateway's own addresses
+	 * excepted: a packet from or to those is the gateway's own traffic
+	 * (input or output), never forwarded. */
+	const struct fwc_addrset **behind =
+	    fwc_arena_alloc(c->a, (g->n_ifaces + 1) * sizeof(*behind));
+
+	for (size_t i = 0; i < g->n_ifaces; i++)
+		behind[i] = fwc_addrset_minus(c->a, g->ifaces[i].addrs,
+		    g->addrs);
 	for (size_t k = 0; k < c->n_xf; k++) {
 		const struct xflow *xf = &c->xf[k];
 		const struct fwc_addrset *to_gw =
@@ -340,16 +349,17 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 		for (size_t i = 0; i < g->n_ifaces; i++) {
 			const struct fwc_iface *in = &g->ifaces[i];
 			const struct fwc_addrset *s =
-			    fwc_addrset_inter(c->a, xf->src.all, in->addrs);
+			    fwc_addrset_inter(c->a, xf->src.all, behind[i]);
 			const char *sw = in->name;
 
 			if (!fwc_addrset_is_empty(to_gw) &&
 			    !fwc_addrset_is_empty(s))
 				add_rules(c, b, xf, FWC_CHAIN_INPUT, in->name,
 				    NULL, s, to_gw, false, sw, "gateway");
-			if (!fwc_addrset_is_empty(from_gw)) {
+			if (!fwc_addrset_is_empty(from_gw) &&
+			    !(xf->dst.wild && !in->is_any)) {
 				const struct fwc_addrset *d = fwc_addrset_inter(
-				    c->a, xf->dst.all, in->addrs);
+				    c->a, xf->dst.all, behind[i]);
 
 				add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL,
 				    in->name, from_gw, d, in->is_any,
@@ -365,11 +375,8 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 					continue;
 				if (xf->dst.wild && !out->is_any)
 					continue;
-				/* Packets to the gateway itself are input. */
-				d = fwc_addrset_minus(c->a,
-				    fwc_addrset_inter(c->a, xf->dst.all,
-					out->addrs),
-				    g->addrs);
+				d = fwc_addrset_inter(c->a, xf->dst.all,
+				    behind[e]);
 				if (fwc_addrset_is_empty(d) &&
 				    !(out->is_any && xf->dst.n_fqdns))
 					continue;
@@ -393,12 +400,16 @@ place_host(struct plctx *c, struct rsb *b, const struct fwc_host *h)
 		const struct fwc_addrset *from_h =
 		    fwc_addrset_inter(c->a, own_src(xf), h->addrs);
 
+		/* A host's traffic to itself goes over loopback, accepted by
+		 * the base rules: leave the host's own addresses out. */
 		if (!fwc_addrset_is_empty(to_h))
 			add_rules(c, b, xf, FWC_CHAIN_INPUT, NULL, NULL,
-			    xf->src.all, to_h, false, NULL, hw);
+			    fwc_addrset_minus(c->a, xf->src.all, h->addrs), to_h,
+			    false, hw, hw);
 		if (!fwc_addrset_is_empty(from_h))
 			add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, NULL,
-			    from_h, xf->dst.all, true, hw, NULL);
+			    from_h, fwc_addrset_minus(c->a, xf->dst.all, h->addrs),
+			    true, hw, hw);
 	}
 }
 
@@ -748,6 +759,11 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 			}
 			y.origin.note = fwc_arena_printf(c->a,
 			    "via proxy %s", px->d.name);
+			if (e->has_wildcard)
+				fwc_note(c->dg, &r->w.loc,
+				    "flow '%s': proxy '%s' checks the wildcard names of endpoint '%s'; the network only limits '%s' to the flow's services",
+				    f->id, px->d.name, e->d.name,
+				    px->host->d.name);
 			push_xf(c, &y);
 		}
 	}

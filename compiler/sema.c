@@ -692,9 +692,12 @@ resolve_proxy(struct sctx *c, struct fwc_proxy *x)
 
 	x->host = lookup(c, &c->net, x->host_name, NS_HOST, &x->host_loc,
 	    "host");
-	if (fwc_port_parse(x->port, false, &pv, &why) < 0 || pv.lo != pv.hi)
-		fwc_error(c->dg, &x->port_loc, "bad proxy port '%s'",
-		    x->port);
+	if (fwc_port_parse(x->port, false, &pv, &why) < 0)
+		fwc_error(c->dg, &x->port_loc, "bad proxy port '%s': %s",
+		    x->port, why);
+	else if (pv.lo != pv.hi)
+		fwc_error(c->dg, &x->port_loc,
+		    "bad proxy port '%s': a proxy listens on one port", x->port);
 	else
 		x->portnum = pv.lo;
 }
@@ -790,11 +793,16 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 			fwc_error(c->dg, &f->loc,
 			    "bad interface name '%s' (1 to 15 letters, digits, '.', '_', '-' or '@')",
 			    f->name);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(g->ifaces[j].name, f->name) == 0)
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(g->ifaces[j].name, f->name) == 0) {
 				fwc_error(c->dg, &f->loc,
 				    "interface '%s' is declared twice on gateway '%s'",
 				    f->name, g->d.name);
+				fwc_note(c->dg, &g->ifaces[j].loc,
+				    "first declared here");
+				break;
+			}
+		}
 		for (size_t j = 0; j < f->boundaries.n; j++) {
 			const struct fwc_word *w = &f->boundaries.v[j];
 
@@ -812,10 +820,19 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 		}
 		f->addrs = s;
 		if (!f->is_any) {
-			if (fwc_addrset_overlaps(others, s))
+			for (size_t j = 0; j < i; j++) {
+				const struct fwc_iface *o = &g->ifaces[j];
+
+				if (o->is_any || o->addrs == NULL ||
+				    !fwc_addrset_overlaps(o->addrs, s))
+					continue;
 				fwc_warning(c->dg, &f->loc,
-				    "addresses behind interface '%s' are also behind another interface of gateway '%s'",
-				    f->name, g->d.name);
+				    "addresses behind interface '%s' are also behind interface '%s' of gateway '%s'",
+				    f->name, o->name, g->d.name);
+				fwc_note(c->dg, &o->loc, "interface '%s' is here",
+				    o->name);
+				break;
+			}
 			others = fwc_addrset_union(c->a, others, s);
 		}
 	}
@@ -949,6 +966,34 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 		    f->id);
 }
 
+/* Flow names identify flows in diffs and diagnostics: unique. */
+static void
+check_flow_names(struct sctx *c)
+{
+	struct fwc_map m;
+
+	fwc_map_init(&m);
+	for (size_t i = 0; i < c->p->flows.n; i++) {
+		struct fwc_flow *f = c->p->flows.v[i];
+		const struct fwc_map_slot *s;
+
+		if (f->name == NULL)
+			continue;
+		s = fwc_map_get(&m, f->name);
+		if (s != NULL) {
+			const struct fwc_flow *old = s->val;
+
+			fwc_error(c->dg, &f->loc, "duplicate flow name '%s'",
+			    f->name);
+			fwc_note(c->dg, &old->loc, "'%s' is first used here",
+			    f->name);
+			continue;
+		}
+		fwc_map_put(&m, f->name, f, 0);
+	}
+	fwc_map_release(&m);
+}
+
 static void
 build_namespaces(struct sctx *c)
 {
@@ -1062,6 +1107,7 @@ fwc_sema(struct fwc_arena *a, struct fwc_diag *dg,
 		resolve_gateway(&c, p->gateways.v[i]);
 	for (size_t i = 0; i < p->flows.n && !dg->stopped; i++)
 		resolve_flow(&c, p->flows.v[i]);
+	check_flow_names(&c);
 	check_hosts_in_boundaries(&c);
 
 	fwc_map_release(&c.net);
