@@ -93,8 +93,8 @@ u128_and_nonzero(struct fwc_u128 a, struct fwc_u128 b)
 /* Parsing. */
 
 int
-fwc_addr_parse(const char *s, enum fwc_family *fam, struct fwc_u128 *out,
-    const char **why)
+fwc_addr_parse(
+    const char *s, enum fwc_family *fam, struct fwc_u128 *out, const char **why)
 {
 	unsigned char b[16];
 	int i;
@@ -107,7 +107,7 @@ fwc_addr_parse(const char *s, enum fwc_family *fam, struct fwc_u128 *out,
 		*fam = FWC_FAM_IP4;
 		out->hi = 0;
 		out->lo = ((uint64_t)b[0] << 24) | ((uint64_t)b[1] << 16) |
-		    ((uint64_t)b[2] << 8) | b[3];
+			  ((uint64_t)b[2] << 8) | b[3];
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, b) != 1) {
@@ -140,8 +140,8 @@ parse_len(const char *s, unsigned int max, unsigned int *len)
 }
 
 int
-fwc_cidr_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
-    const char **why)
+fwc_cidr_parse(
+    const char *s, enum fwc_family *fam, struct fwc_ivl *out, const char **why)
 {
 	const char *slash = strchr(s, '/');
 	char buf[64];
@@ -163,8 +163,8 @@ fwc_cidr_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
 		return -1;
 	w = *fam == FWC_FAM_IP4 ? 32 : 128;
 	if (parse_len(slash + 1, w, &len) < 0) {
-		*why = *fam == FWC_FAM_IP4 ? "prefix length is not 0..32" :
-					     "prefix length is not 0..128";
+		*why = *fam == FWC_FAM_IP4 ? "prefix length is not 0..32"
+					   : "prefix length is not 0..128";
 		return -1;
 	}
 	m = host_mask(w, len);
@@ -177,8 +177,8 @@ fwc_cidr_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
 }
 
 int
-fwc_range_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
-    const char **why)
+fwc_range_parse(
+    const char *s, enum fwc_family *fam, struct fwc_ivl *out, const char **why)
 {
 	const char *dash = strchr(s, '-');
 	char buf[64];
@@ -257,8 +257,8 @@ parse_u16(const char *s, const char *end, unsigned long *v)
 }
 
 int
-fwc_port_parse(const char *s, bool allow_zero, struct fwc_pivl *out,
-    const char **why)
+fwc_port_parse(
+    const char *s, bool allow_zero, struct fwc_pivl *out, const char **why)
 {
 	const char *dash = strchr(s, '-');
 	const char *end = s + strlen(s);
@@ -311,7 +311,7 @@ normalise(struct fwc_ivl *v, size_t n, enum fwc_family f)
 	for (i = 1; i < n; i++) {
 		struct fwc_u128 next = v[o].hi;
 		bool adjacent = !u128_eq(next, fam_max(f)) &&
-		    fwc_u128_cmp(v[i].lo, u128_inc(next)) <= 0;
+				fwc_u128_cmp(v[i].lo, u128_inc(next)) <= 0;
 
 		if (u128_eq(next, fam_max(f)) || adjacent) {
 			if (fwc_u128_cmp(v[i].hi, v[o].hi) > 0)
@@ -401,8 +401,8 @@ fwc_addrset_union(struct fwc_arena *a, const struct fwc_addrset *x,
 		/* Merge of two sorted lists, then a linear merge pass. */
 		while (i < x->n[f] || j < y->n[f]) {
 			if (j == y->n[f] ||
-			    (i < x->n[f] && ivl_cmp(&x->v[f][i],
-						&y->v[f][j]) <= 0))
+			    (i < x->n[f] &&
+				ivl_cmp(&x->v[f][i], &y->v[f][j]) <= 0))
 				v[k++] = x->v[f][i++];
 			else
 				v[k++] = y->v[f][j++];
@@ -435,10 +435,12 @@ fwc_addrset_inter(struct fwc_arena *a, const struct fwc_addrset *x,
 			continue; /* disjoint spans: nothing to allocate */
 		v = fwc_arena_alloc(a, (x->n[f] + y->n[f]) * sizeof(*v));
 		while (i < x->n[f] && j < y->n[f]) {
-			struct fwc_u128 lo = fwc_u128_cmp(xv[i].lo, yv[j].lo) > 0 ?
-			    xv[i].lo : yv[j].lo;
-			struct fwc_u128 hi = fwc_u128_cmp(xv[i].hi, yv[j].hi) < 0 ?
-			    xv[i].hi : yv[j].hi;
+			struct fwc_u128 lo =
+			    fwc_u128_cmp(xv[i].lo, yv[j].lo) > 0 ? xv[i].lo
+								 : yv[j].lo;
+			struct fwc_u128 hi =
+			    fwc_u128_cmp(xv[i].hi, yv[j].hi) < 0 ? xv[i].hi
+								 : yv[j].hi;
 
 			if (fwc_u128_cmp(lo, hi) <= 0) {
 				v[k].lo = lo;
@@ -486,7 +488,7 @@ fwc_addrset_minus(struct fwc_arena *a, const struct fwc_addrset *x,
 			while (j < y->n[f] && fwc_u128_cmp(yv[j].hi, lo) < 0)
 				j++;
 			for (size_t m = j; m < y->n[f] && live &&
-			     fwc_u128_cmp(yv[m].lo, hi) <= 0;
+					   fwc_u128_cmp(yv[m].lo, hi) <= 0;
 			     m++) {
 				if (fwc_u128_cmp(yv[m].lo, lo) > 0) {
 					v[k].lo = lo;
@@ -526,7 +528,7 @@ bool
 fwc_addrset_fam_full(const struct fwc_addrset *s, enum fwc_family f)
 {
 	return s->n[f] == 1 && s->v[f][0].lo.hi == 0 && s->v[f][0].lo.lo == 0 &&
-	    u128_eq(s->v[f][0].hi, fam_max(f));
+	       u128_eq(s->v[f][0].hi, fam_max(f));
 }
 
 bool
@@ -545,8 +547,8 @@ fwc_addrset_equal(const struct fwc_addrset *x, const struct fwc_addrset *y)
 }
 
 bool
-fwc_addrset_contains(const struct fwc_addrset *s, enum fwc_family f,
-    struct fwc_u128 v)
+fwc_addrset_contains(
+    const struct fwc_addrset *s, enum fwc_family f, struct fwc_u128 v)
 {
 	size_t lo = 0;
 	size_t hi = s->n[f];
@@ -593,7 +595,7 @@ fwc_addrset_subset(const struct fwc_addrset *x, const struct fwc_addrset *y)
 
 		for (size_t i = 0; i < x->n[f]; i++) {
 			while (j < y->n[f] &&
-			    fwc_u128_cmp(y->v[f][j].hi, x->v[f][i].lo) < 0)
+			       fwc_u128_cmp(y->v[f][j].hi, x->v[f][i].lo) < 0)
 				j++;
 			if (j == y->n[f] ||
 			    fwc_u128_cmp(y->v[f][j].lo, x->v[f][i].lo) > 0 ||
@@ -683,8 +685,8 @@ fwc_addrset_cidr_count(const struct fwc_addrset *s, enum fwc_family f)
 }
 
 void
-fwc_ivl_format(struct fwc_strbuf *sb, enum fwc_family f,
-    const struct fwc_ivl *iv)
+fwc_ivl_format(
+    struct fwc_strbuf *sb, enum fwc_family f, const struct fwc_ivl *iv)
 {
 	unsigned int w = f == FWC_FAM_IP4 ? 32 : 128;
 	unsigned int len = largest_block(w, iv->lo, iv->hi);
@@ -743,8 +745,7 @@ struct fwc_portset *
 fwc_portset_union(struct fwc_arena *a, const struct fwc_portset *x,
     const struct fwc_portset *y)
 {
-	struct fwc_pivl *v = fwc_arena_alloc(a,
-	    (x->n + y->n + 1) * sizeof(*v));
+	struct fwc_pivl *v = fwc_arena_alloc(a, (x->n + y->n + 1) * sizeof(*v));
 
 	if (x->n)
 		memcpy(v, x->v, x->n * sizeof(*v));
@@ -757,7 +758,7 @@ bool
 fwc_portset_equal(const struct fwc_portset *x, const struct fwc_portset *y)
 {
 	return x->n == y->n &&
-	    (x->n == 0 || memcmp(x->v, y->v, x->n * sizeof(*x->v)) == 0);
+	       (x->n == 0 || memcmp(x->v, y->v, x->n * sizeof(*x->v)) == 0);
 }
 
 bool

@@ -44,8 +44,8 @@ fwc_diag_file(struct fwc_diag *dg, const char *file)
 			return;
 	if (dg->n_files == dg->cap_files) {
 		dg->cap_files = dg->cap_files ? 2 * dg->cap_files : 8;
-		dg->files = fwc_xrealloc(dg->files,
-		    dg->cap_files * sizeof(*dg->files));
+		dg->files =
+		    fwc_xrealloc(dg->files, dg->cap_files * sizeof(*dg->files));
 	}
 	dg->files[dg->n_files++] = file;
 }
@@ -64,8 +64,8 @@ file_rank(const struct fwc_diag *dg, const char *file)
 static const struct fwc_diag *sort_dg;
 
 static int
-key_cmp(const struct fwc_diag *dg, const struct fwc_loc *a,
-    const struct fwc_loc *b)
+key_cmp(
+    const struct fwc_diag *dg, const struct fwc_loc *a, const struct fwc_loc *b)
 {
 	size_t ra = file_rank(dg, a->file);
 	size_t rb = file_rank(dg, b->file);
@@ -152,8 +152,8 @@ emit(struct fwc_diag *dg, const struct fwc_loc *loc, const char *sev,
 		if (loc->line) {
 			fwc_strbuf_addf(&sb, ":%u", (unsigned int)loc->line);
 			if (loc->col)
-				fwc_strbuf_addf(&sb, ":%u",
-				    (unsigned int)loc->col);
+				fwc_strbuf_addf(
+				    &sb, ":%u", (unsigned int)loc->col);
 		}
 		fwc_strbuf_adds(&sb, ": ");
 	} else {
@@ -179,21 +179,21 @@ emit(struct fwc_diag *dg, const struct fwc_loc *loc, const char *sev,
 	}
 	if (dg->n_held == dg->cap_held) {
 		dg->cap_held = dg->cap_held ? 2 * dg->cap_held : 32;
-		dg->held = fwc_xrealloc(dg->held,
-		    dg->cap_held * sizeof(*dg->held));
+		dg->held =
+		    fwc_xrealloc(dg->held, dg->cap_held * sizeof(*dg->held));
 	}
 	{
 		struct fwc_diag_msg *m = &dg->held[dg->n_held];
 		/* A note follows its error or warning; a note without a
 		 * place (a summary) stands alone, at the end. */
 		bool is_note = strcmp(sev, "note") == 0 && loc != NULL &&
-		    loc->file != NULL && dg->n_held &&
-		    !dg->held[dg->held[dg->n_held - 1].group].note;
+			       loc->file != NULL && dg->n_held &&
+			       !dg->held[dg->held[dg->n_held - 1].group].note;
 
 		m->loc = loc ? *loc : (struct fwc_loc){ NULL, 0, 0 };
 		m->seq = dg->n_held;
-		m->group = is_note ? dg->held[dg->n_held - 1].group :
-				     dg->n_held;
+		m->group =
+		    is_note ? dg->held[dg->n_held - 1].group : dg->n_held;
 		m->note = strcmp(sev, "note") == 0;
 		m->text = fwc_strbuf_detach(&sb, NULL);
 		dg->n_held++;
@@ -202,8 +202,7 @@ emit(struct fwc_diag *dg, const struct fwc_loc *loc, const char *sev,
 }
 
 void
-fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
-    ...)
+fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -220,8 +219,8 @@ fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
 }
 
 void
-fwc_warning(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
-    ...)
+fwc_warning(
+    struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -234,8 +233,7 @@ fwc_warning(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
 }
 
 void
-fwc_note(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
-    ...)
+fwc_note(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -162,13 +162,16 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 
 			if (d == NULL) {
 				if (++i == argc) {
-					*rc = usage_error("option '%s' needs a directory", a);
+					*rc = usage_error(
+					    "option '%s' needs a directory", a);
 					return -1;
 				}
 				d = argv[i];
 			}
 			if (cl->n_includes == MAX_INCLUDES) {
-				*rc = usage_error("too many -I options (limit %d)", MAX_INCLUDES);
+				*rc = usage_error(
+				    "too many -I options (limit %d)",
+				    MAX_INCLUDES);
 				return -1;
 			}
 			cl->includes[cl->n_includes++] = d;
@@ -185,7 +188,8 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 		}
 		if (val != NULL) {
 			if (++i == argc) {
-				*rc = usage_error("option '%s' needs a value", a);
+				*rc =
+				    usage_error("option '%s' needs a value", a);
 				return -1;
 			}
 			*val = argv[i];
@@ -206,7 +210,8 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 	}
 	if (strcmp(cl->cmd, "compile") == 0 && cl->all) {
 		if (cl->gateway || cl->host || cl->target || cl->dump_ir) {
-			*rc = usage_error("--all takes no --gateway, --host, -t or --dump-ir: each enforcement point gets its default target");
+			*rc = usage_error(
+			    "--all takes no --gateway, --host, -t or --dump-ir: each enforcement point gets its default target");
 			return -1;
 		}
 		if (cl->output == NULL || strcmp(cl->output, "-") == 0) {
@@ -215,12 +220,15 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 		}
 	} else if (strcmp(cl->cmd, "compile") == 0) {
 		if ((cl->gateway == NULL) == (cl->host == NULL)) {
-			*rc = usage_error("compile needs exactly one of --gateway NAME or --host NAME");
+			*rc = usage_error(
+			    "compile needs exactly one of --gateway NAME or --host NAME");
 			return -1;
 		}
 	} else if (cl->gateway || cl->host || cl->target || cl->output ||
-	    cl->dump_ir || cl->all) {
-		*rc = usage_error("'%s' takes no --gateway, --host, -t, -o, --all or --dump-ir", cl->cmd);
+		   cl->dump_ir || cl->all) {
+		*rc = usage_error(
+		    "'%s' takes no --gateway, --host, -t, -o, --all or --dump-ir",
+		    cl->cmd);
 		return -1;
 	}
 	return 0;
@@ -274,8 +282,7 @@ write_output(const char *path, const char *buf, size_t len)
 	free(tmp);
 	return 0;
 fail:
-	fprintf(stderr, "fwc: cannot write '%s': %s\n", path,
-	    strerror(errno));
+	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
@@ -334,8 +341,8 @@ cmd_check(const struct fwc_program *prog, struct fwc_diag *dg)
 }
 
 static int
-cmd_compile(const struct cli *cl, const struct fwc_program *prog,
-    struct fwc_diag *dg)
+cmd_compile(
+    const struct cli *cl, const struct fwc_program *prog, struct fwc_diag *dg)
 {
 	const char *name = cl->gateway ? cl->gateway : cl->host;
 	struct fwc_ruleset *rs = fwc_program_find(prog, name);
@@ -345,11 +352,13 @@ cmd_compile(const struct cli *cl, const struct fwc_program *prog,
 
 	if (rs == NULL || (cl->gateway && rs->kind != FWC_EP_GATEWAY) ||
 	    (cl->host && rs->kind != FWC_EP_HOST)) {
-		fprintf(stderr, "fwc: error: no %s '%s' among the enforcement points of policy '%s'",
+		fprintf(stderr,
+		    "fwc: error: no %s '%s' among the enforcement points of policy '%s'",
 		    cl->gateway ? "gateway" : "host firewall", name,
 		    prog->policy);
 		if (cl->host)
-			fputs(" (a host is one when firewall=\"on\", the default for os=\"windows\")",
+			fputs(
+			    " (a host is one when firewall=\"on\", the default for os=\"windows\")",
 			    stderr);
 		fputs("\n", stderr);
 		for (size_t i = 0; i < prog->n_eps; i++)
@@ -368,7 +377,8 @@ cmd_compile(const struct cli *cl, const struct fwc_program *prog,
 
 		be = fwc_backend_find(t);
 		if (be == NULL || be->emit == NULL) {
-			fprintf(stderr, "fwc: error: target '%s' is not available (see fwc --list-targets)\n",
+			fprintf(stderr,
+			    "fwc: error: target '%s' is not available (see fwc --list-targets)\n",
 			    t);
 			fwc_strbuf_release(&sb);
 			return cl->target ? EXIT_USAGE : EXIT_REJECTED;
@@ -386,7 +396,7 @@ cmd_compile(const struct cli *cl, const struct fwc_program *prog,
 
 /* One file of `compile --all`. */
 struct outfile {
-	char *rel;            /* DIR-relative path, heap */
+	char *rel; /* DIR-relative path, heap */
 	struct fwc_strbuf text;
 };
 
@@ -419,8 +429,8 @@ make_dir(const char *path)
  * format). Everything is generated in memory first: on any error nothing
  * is written. */
 static int
-cmd_all(const struct cli *cl, const struct fwc_program *prog,
-    struct fwc_diag *dg)
+cmd_all(
+    const struct cli *cl, const struct fwc_program *prog, struct fwc_diag *dg)
 {
 	struct outfile *files = NULL;
 	size_t n_files = 0;
@@ -442,20 +452,23 @@ cmd_all(const struct cli *cl, const struct fwc_program *prog,
 			known = true;
 			be = fwc_backend_find(all_files[k].backend);
 			if (be == NULL || be->emit == NULL) {
-				fprintf(stderr, "fwc: error: target '%s' of %s '%s' is not available (see fwc --list-targets)\n",
+				fprintf(stderr,
+				    "fwc: error: target '%s' of %s '%s' is not available (see fwc --list-targets)\n",
 				    all_files[k].backend,
-				    rs->kind == FWC_EP_GATEWAY ? "gateway" : "host",
+				    rs->kind == FWC_EP_GATEWAY ? "gateway"
+							       : "host",
 				    rs->name);
 				rc = EXIT_REJECTED;
 				break;
 			}
 			if (n_files == cap) {
 				cap = cap ? 2 * cap : 16;
-				files = fwc_xrealloc(files, cap * sizeof(*files));
+				files =
+				    fwc_xrealloc(files, cap * sizeof(*files));
 			}
 			o = &files[n_files++];
-			o->rel = fwc_xmalloc(strlen(rs->name) +
-			    strlen(all_files[k].file) + 2);
+			o->rel = fwc_xmalloc(
+			    strlen(rs->name) + strlen(all_files[k].file) + 2);
 			sprintf(o->rel, "%s/%s", rs->name, all_files[k].file);
 			fwc_strbuf_init(&o->text);
 			if ((be->check != NULL && be->check(rs, dg) < 0) ||
@@ -466,7 +479,8 @@ cmd_all(const struct cli *cl, const struct fwc_program *prog,
 			}
 		}
 		if (!known && rc == 0) {
-			fprintf(stderr, "fwc: error: unknown target '%s' for '%s'\n",
+			fprintf(stderr,
+			    "fwc: error: unknown target '%s' for '%s'\n",
 			    rs->target, rs->name);
 			rc = EXIT_REJECTED;
 		}
@@ -480,7 +494,8 @@ cmd_all(const struct cli *cl, const struct fwc_program *prog,
 		char *slash;
 
 		free(path);
-		path = fwc_xmalloc(strlen(cl->output) + strlen(files[i].rel) + 2);
+		path =
+		    fwc_xmalloc(strlen(cl->output) + strlen(files[i].rel) + 2);
 		sprintf(path, "%s/%s", cl->output, files[i].rel);
 		slash = strrchr(path, '/');
 		*slash = '\0';

@@ -63,9 +63,11 @@ rule_hash(const struct fwc_ir_rule *r)
 	if (r->oif)
 		h = fwc_hash_bytes(h, r->oif, strlen(r->oif) + 1);
 	if (r->dport.n)
-		h = fwc_hash_bytes(h, r->dport.v, r->dport.n * sizeof(*r->dport.v));
+		h = fwc_hash_bytes(
+		    h, r->dport.v, r->dport.n * sizeof(*r->dport.v));
 	if (r->sport.n)
-		h = fwc_hash_bytes(h, r->sport.v, r->sport.n * sizeof(*r->sport.v));
+		h = fwc_hash_bytes(
+		    h, r->sport.v, r->sport.n * sizeof(*r->sport.v));
 	return fwc_hash_bytes(h, r->types, sizeof(r->types));
 }
 
@@ -80,12 +82,13 @@ static bool
 rule_same(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b)
 {
 	return a->action == b->action && a->chain == b->chain &&
-	    a->family == b->family && str_eq(a->iif, b->iif) &&
-	    str_eq(a->oif, b->oif) && a->src == b->src && a->dst == b->dst &&
-	    a->proto == b->proto && fwc_portset_equal(&a->dport, &b->dport) &&
-	    fwc_portset_equal(&a->sport, &b->sport) &&
-	    a->has_types == b->has_types && a->log == b->log &&
-	    memcmp(a->types, b->types, sizeof(a->types)) == 0;
+	       a->family == b->family && str_eq(a->iif, b->iif) &&
+	       str_eq(a->oif, b->oif) && a->src == b->src && a->dst == b->dst &&
+	       a->proto == b->proto &&
+	       fwc_portset_equal(&a->dport, &b->dport) &&
+	       fwc_portset_equal(&a->sport, &b->sport) &&
+	       a->has_types == b->has_types && a->log == b->log &&
+	       memcmp(a->types, b->types, sizeof(a->types)) == 0;
 }
 
 /* Drops rules identical to an earlier one (the first keeps its origin). */
@@ -157,8 +160,7 @@ fwc_opt(struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program *prog)
 
 int
 fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
-    const struct fwc_options *opt, const char *path,
-    struct fwc_program **out)
+    const struct fwc_options *opt, const char *path, struct fwc_program **out)
 {
 	struct fwc_policy *p = NULL;
 

@@ -15,7 +15,7 @@
 #include "fwc/xml.h"
 
 #define MAX_INCLUDE_DEPTH 16
-#define MAX_NAME 64
+#define MAX_NAME	  64
 
 struct pctx {
 	struct fwc_arena *a;
@@ -72,8 +72,9 @@ check_name(struct pctx *c, const char *s, const struct fwc_loc *loc)
 	if (valid_name(s))
 		return true;
 	if (strlen(s) > MAX_NAME && s[0] != '\0')
-		fwc_error(c->dg, loc, "name '%.64s...' is longer than %d characters",
-		    s, MAX_NAME);
+		fwc_error(c->dg, loc,
+		    "name '%.64s...' is longer than %d characters", s,
+		    MAX_NAME);
 	else
 		fwc_error(c->dg, loc,
 		    "invalid name '%s' (expected a letter or digit, then letters, digits, '.', '_' or '-')",
@@ -85,8 +86,8 @@ check_name(struct pctx *c, const char *s, const struct fwc_loc *loc)
  * attribute's name and nlen its length: each word is located at its own
  * column, assuming the usual name="value" on one line. */
 static struct fwc_words
-split_words(struct pctx *c, const char *s, const struct fwc_loc *loc,
-    size_t nlen)
+split_words(
+    struct pctx *c, const char *s, const struct fwc_loc *loc, size_t nlen)
 {
 	struct fwc_words w = { NULL, 0 };
 	size_t cap = 0;
@@ -101,13 +102,14 @@ split_words(struct pctx *c, const char *s, const struct fwc_loc *loc,
 		if (!*p)
 			break;
 		start = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' &&
-		    *p != '\r')
+		while (
+		    *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
 			p++;
 		word.s = fwc_arena_strndup(c->a, start, (size_t)(p - start));
 		word.loc = *loc;
 		if (word.loc.col)
-			word.loc.col += (uint32_t)(nlen + 2 + (size_t)(start - s));
+			word.loc.col +=
+			    (uint32_t)(nlen + 2 + (size_t)(start - s));
 		FWC_VEC_PUSH(c->a, w.v, w.n, cap, word);
 	}
 	return w;
@@ -235,14 +237,14 @@ parse_service(struct pctx *c, const struct fwc_xnode *n)
 		if (strcmp(k->name, "service") == 0) {
 			item_ref(c, &it, k, "ref");
 		} else if (strcmp(k->name, "port") == 0 ||
-		    strcmp(k->name, "source-port") == 0) {
-			it.kind = k->name[0] == 'p' ? FWC_ITEM_PORT :
-						      FWC_ITEM_SRCPORT;
+			   strcmp(k->name, "source-port") == 0) {
+			it.kind = k->name[0] == 'p' ? FWC_ITEM_PORT
+						    : FWC_ITEM_SRCPORT;
 			it.protocol = attr(k, "protocol", NULL);
 			it.value = attr(k, "port", &it.vloc);
 			it.sport = attr(k, "source-port", NULL);
 		} else if (strcmp(k->name, "icmp") == 0 ||
-		    strcmp(k->name, "icmp6") == 0) {
+			   strcmp(k->name, "icmp6") == 0) {
 			it.kind = k->name[4] ? FWC_ITEM_ICMP6 : FWC_ITEM_ICMP;
 			it.value = attr(k, "type", &it.vloc);
 			it.code = attr(k, "code", NULL);
@@ -256,8 +258,8 @@ parse_service(struct pctx *c, const struct fwc_xnode *n)
 			it.value = "";
 		FWC_VEC_PUSH(c->a, s->items, s->n_items, cap, it);
 	}
-	FWC_VEC_PUSH(c->a, c->p->services.v, c->p->services.n,
-	    c->p->services.cap, s);
+	FWC_VEC_PUSH(
+	    c->a, c->p->services.v, c->p->services.n, c->p->services.cap, s);
 }
 
 static void
@@ -280,8 +282,8 @@ parse_adsite(struct pctx *c, const struct fwc_xnode *n)
 	def_init(c, &s->d, n);
 	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &s->items,
 	    &s->n_items);
-	FWC_VEC_PUSH(c->a, c->p->adsites.v, c->p->adsites.n,
-	    c->p->adsites.cap, s);
+	FWC_VEC_PUSH(
+	    c->a, c->p->adsites.v, c->p->adsites.n, c->p->adsites.cap, s);
 }
 
 static void
@@ -290,8 +292,8 @@ parse_role(struct pctx *c, const struct fwc_xnode *n)
 	struct fwc_role *r = fwc_arena_alloc(c->a, sizeof(*r));
 
 	def_init(c, &r->d, n);
-	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &r->items,
-	    &r->n_items);
+	read_items(
+	    c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &r->items, &r->n_items);
 	FWC_VEC_PUSH(c->a, c->p->roles.v, c->p->roles.n, c->p->roles.cap, r);
 }
 
@@ -326,8 +328,8 @@ parse_endpoint(struct pctx *c, const struct fwc_xnode *n)
 	def_init(c, &e->d, n);
 	read_items(c, n, endpoint_items, FWC_ARRAY_SIZE(endpoint_items),
 	    &e->items, &e->n_items);
-	FWC_VEC_PUSH(c->a, c->p->endpoints.v, c->p->endpoints.n,
-	    c->p->endpoints.cap, e);
+	FWC_VEC_PUSH(
+	    c->a, c->p->endpoints.v, c->p->endpoints.n, c->p->endpoints.cap, e);
 }
 
 static void
@@ -344,8 +346,8 @@ parse_proxy(struct pctx *c, const struct fwc_xnode *n)
 		x->host_name = "";
 	if (x->port == NULL)
 		x->port = "";
-	FWC_VEC_PUSH(c->a, c->p->proxies.v, c->p->proxies.n,
-	    c->p->proxies.cap, x);
+	FWC_VEC_PUSH(
+	    c->a, c->p->proxies.v, c->p->proxies.n, c->p->proxies.cap, x);
 }
 
 static void
@@ -356,8 +358,8 @@ parse_bgroup(struct pctx *c, const struct fwc_xnode *n)
 	size_t cap_fb = 0;
 
 	def_init(c, &g->d, n);
-	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &g->items,
-	    &g->n_items);
+	read_items(
+	    c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &g->items, &g->n_items);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
 
@@ -368,8 +370,8 @@ parse_bgroup(struct pctx *c, const struct fwc_xnode *n)
 			w.s = attr(k, "host", &w.loc);
 			if (w.s == NULL)
 				w.s = "";
-			FWC_VEC_PUSH(c->a, g->systems, g->n_systems, cap_sys,
-			    w);
+			FWC_VEC_PUSH(
+			    c->a, g->systems, g->n_systems, cap_sys, w);
 		} else if (strcmp(k->name, "fallback") == 0) {
 			struct fwc_fallback f;
 			struct fwc_loc rl = k->loc;
@@ -389,8 +391,8 @@ parse_bgroup(struct pctx *c, const struct fwc_xnode *n)
 			FWC_VEC_PUSH(c->a, g->fb, g->n_fb, cap_fb, f);
 		}
 	}
-	FWC_VEC_PUSH(c->a, c->p->bgroups.v, c->p->bgroups.n,
-	    c->p->bgroups.cap, g);
+	FWC_VEC_PUSH(
+	    c->a, c->p->bgroups.v, c->p->bgroups.n, c->p->bgroups.cap, g);
 }
 
 static void
@@ -427,8 +429,8 @@ parse_gateway(struct pctx *c, const struct fwc_xnode *n)
 			    "interface '%s' names no boundary", f.name);
 		FWC_VEC_PUSH(c->a, g->ifaces, g->n_ifaces, cap, f);
 	}
-	FWC_VEC_PUSH(c->a, c->p->gateways.v, c->p->gateways.n,
-	    c->p->gateways.cap, g);
+	FWC_VEC_PUSH(
+	    c->a, c->p->gateways.v, c->p->gateways.n, c->p->gateways.cap, g);
 }
 
 static struct fwc_words
@@ -461,8 +463,8 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 	f->name = attr(n, "name", &nl);
 	if (f->name != NULL)
 		check_name(c, f->name, &nl);
-	f->id = f->name ? f->name :
-			  fwc_arena_printf(c->a, "%s:%u", n->loc.file,
+	f->id = f->name ? f->name
+			: fwc_arena_printf(c->a, "%s:%u", n->loc.file,
 			      (unsigned int)n->loc.line);
 	f->description = attr(n, "description", NULL);
 	f->from = flow_words(c, n, "from", &f->from_attr);
@@ -480,8 +482,8 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 	FWC_VEC_PUSH(c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
 }
 
-static int read_file(struct pctx *c, const char *path,
-    const struct fwc_loc *from);
+static int read_file(
+    struct pctx *c, const char *path, const struct fwc_loc *from);
 
 static bool
 is_file(const char *path)
@@ -509,8 +511,8 @@ tidy_path(struct fwc_arena *a, const char *path)
 		if (len == 0 || (len == 1 && p[0] == '.')) {
 			/* skip */
 		} else if (len == 2 && p[0] == '.' && p[1] == '.' && n > 0 &&
-		    !(n >= 2 && out[n - 1] == '.' && out[n - 2] == '.' &&
-			(n == 2 || out[n - 3] == '/'))) {
+			   !(n >= 2 && out[n - 1] == '.' && out[n - 2] == '.' &&
+			       (n == 2 || out[n - 3] == '/'))) {
 			while (n > 0 && out[n - 1] != '/')
 				n--;
 			if (n > 0)
@@ -552,7 +554,8 @@ parse_include(struct pctx *c, const struct fwc_xnode *n)
 	const char *found = NULL;
 
 	if (href == NULL || *href == '\0') {
-		fwc_error(c->dg, &n->loc, "missing attribute 'href' on <include>");
+		fwc_error(
+		    c->dg, &n->loc, "missing attribute 'href' on <include>");
 		return;
 	}
 	if (strstr(href, "://") != NULL) {
@@ -588,8 +591,8 @@ parse_include(struct pctx *c, const struct fwc_xnode *n)
 		fwc_error(c->dg, &hl, "cannot find included file '%s'", href);
 		if (href[0] != '/') {
 			for (size_t i = 0; i < n_dirs; i++)
-				fwc_note(c->dg, &hl, "searched in '%s'",
-				    dirs[i]);
+				fwc_note(
+				    c->dg, &hl, "searched in '%s'", dirs[i]);
 		}
 		include_chain(c);
 		return;
@@ -611,10 +614,9 @@ parse_root(struct pctx *c, const struct fwc_xnode *root, bool is_main)
 			check_name(c, c->p->name, &nl);
 		c->p->description = attr(root, "description", NULL);
 		c->p->loc = root->loc;
-		c->p->default_action = def != NULL &&
-			strcmp(def, "reject") == 0 ?
-		    FWC_ACT_REJECT :
-		    FWC_ACT_DROP;
+		c->p->default_action = def != NULL && strcmp(def, "reject") == 0
+					   ? FWC_ACT_REJECT
+					   : FWC_ACT_DROP;
 	}
 	for (size_t i = 0; i < root->n_kids && !c->dg->stopped; i++) {
 		const struct fwc_xnode *k = &root->kids[i];
@@ -647,8 +649,8 @@ parse_root(struct pctx *c, const struct fwc_xnode *root, bool is_main)
 		else if (strcmp(e, "reject") == 0)
 			parse_flow(c, k, FWC_ACT_REJECT);
 		else
-			fwc_error(c->dg, &k->loc, "unexpected element <%s> in <policy>",
-			    e);
+			fwc_error(c->dg, &k->loc,
+			    "unexpected element <%s> in <policy>", e);
 	}
 }
 
@@ -662,8 +664,8 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	size_t i;
 
 	if (realpath(path, real) == NULL) {
-		fwc_error(c->dg, from, "cannot open '%s': %s", path,
-		    strerror(errno));
+		fwc_error(
+		    c->dg, from, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < c->depth; i++) {
@@ -691,8 +693,8 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 		include_chain(c);
 		return -1;
 	}
-	FWC_VEC_PUSH(c->a, c->p->files, c->p->n_files, c->p->cap_files,
-	    root->loc.file);
+	FWC_VEC_PUSH(
+	    c->a, c->p->files, c->p->n_files, c->p->cap_files, root->loc.file);
 	fwc_diag_file(c->dg, root->loc.file);
 	c->stack[c->depth] = canon;
 	c->stack_name[c->depth] = root->loc.file;
@@ -744,8 +746,8 @@ fwc_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
 	*out = c.p;
 	if (fwc_xml_parse_buffer(a, dg, name, buf, len, NULL, &root) < 0)
 		return -1;
-	FWC_VEC_PUSH(c.a, c.p->files, c.p->n_files, c.p->cap_files,
-	    root->loc.file);
+	FWC_VEC_PUSH(
+	    c.a, c.p->files, c.p->n_files, c.p->cap_files, root->loc.file);
 	fwc_diag_file(dg, root->loc.file);
 	c.stack[0] = root->loc.file;
 	c.stack_name[0] = root->loc.file;

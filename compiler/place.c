@@ -19,14 +19,14 @@
 
 /* One side of a directed pair. */
 struct side {
-	const struct fwc_addrset *all;   /* every address */
+	const struct fwc_addrset *all;	 /* every address */
 	const struct fwc_addrset *named; /* without the 'any' built-in */
-	const char *const *fqdns;        /* plain DNS names (destinations) */
+	const char *const *fqdns;	 /* plain DNS names (destinations) */
 	size_t n_fqdns;
-	const char *label;               /* for set names */
-	bool wild;                       /* stands for wildcard DNS names:
-					  * any address, but only towards
-					  * the gateways' 'any' side */
+	const char *label; /* for set names */
+	bool wild;	   /* stands for wildcard DNS names:
+			    * any address, but only towards
+			    * the gateways' 'any' side */
 };
 
 /* A directed pair: what a flow allows or denies after expansion. */
@@ -94,8 +94,8 @@ set_hash(enum fwc_family f, const struct fwc_ivl *v, size_t n,
 }
 
 static bool
-set_same(const struct fwc_ir_set *s, enum fwc_family f,
-    const struct fwc_ivl *v, size_t n, const char *const *fq, size_t nfq)
+set_same(const struct fwc_ir_set *s, enum fwc_family f, const struct fwc_ivl *v,
+    size_t n, const char *const *fq, size_t nfq)
 {
 	if (s->family != f || s->n != n || s->n_fqdns != nfq)
 		return false;
@@ -145,8 +145,8 @@ add_known(struct plctx *c, const struct fwc_addrset *s, const char *name)
 		size_t i;
 
 		if (s == NULL || s->n[f] == 0 ||
-		    known_name(c, set_hash((enum fwc_family)f, s->v[f],
-				      s->n[f], NULL, 0),
+		    known_name(c,
+			set_hash((enum fwc_family)f, s->v[f], s->n[f], NULL, 0),
 			(enum fwc_family)f, s->v[f], s->n[f]) != NULL)
 			continue;
 		h = set_hash((enum fwc_family)f, s->v[f], s->n[f], NULL, 0);
@@ -174,8 +174,8 @@ build_known(struct plctx *c)
 		c->known_cap *= 2;
 	c->known = fwc_xcalloc(c->known_cap, sizeof(*c->known));
 	for (size_t i = 0; i < p->boundaries.n; i++)
-		add_known(c, p->boundaries.v[i]->addrs,
-		    p->boundaries.v[i]->d.name);
+		add_known(
+		    c, p->boundaries.v[i]->addrs, p->boundaries.v[i]->d.name);
 	for (size_t i = 0; i < p->hosts.n; i++)
 		add_known(c, p->hosts.v[i]->addrs, p->hosts.v[i]->d.name);
 }
@@ -225,8 +225,9 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 	s->comment = label;
 	/* Names are unique per family; a clash gets a numeric suffix. */
 	for (unsigned int k = 2;; k++) {
-		const char *name = k == 2 ? label :
-					    fwc_arena_printf(c->a, "%s-%u", label, k - 1);
+		const char *name =
+		    k == 2 ? label
+			   : fwc_arena_printf(c->a, "%s-%u", label, k - 1);
 		const char *key = fwc_arena_printf(c->a, "%s/%d", name, (int)f);
 
 		if (fwc_map_get(&b->names, key) == NULL) {
@@ -243,12 +244,12 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 /* Rules. */
 
 static bool
-fam_equal(const struct fwc_addrset *x, const struct fwc_addrset *y,
-    enum fwc_family f)
+fam_equal(
+    const struct fwc_addrset *x, const struct fwc_addrset *y, enum fwc_family f)
 {
 	return x->n[f] == y->n[f] &&
-	    (x->n[f] == 0 ||
-		memcmp(x->v[f], y->v[f], x->n[f] * sizeof(*x->v[f])) == 0);
+	       (x->n[f] == 0 ||
+		   memcmp(x->v[f], y->v[f], x->n[f] * sizeof(*x->v[f])) == 0);
 }
 
 /* Adds the rules of xf on one chain and interface pair. s and d are the
@@ -274,15 +275,15 @@ add_rules(struct plctx *c, struct rsb *b, const struct xflow *xf,
 		if (!fwc_addrset_fam_full(s, (enum fwc_family)f))
 			ss = intern_set(c, b, (enum fwc_family)f, s->v[f],
 			    s->n[f], NULL, 0, xf->src.label,
-			    fam_equal(s, xf->src.all, (enum fwc_family)f) ?
-				NULL :
-				swhere);
+			    fam_equal(s, xf->src.all, (enum fwc_family)f)
+				? NULL
+				: swhere);
 		if (!fwc_addrset_fam_full(d, (enum fwc_family)f) || nfq)
 			ds = intern_set(c, b, (enum fwc_family)f, d->v[f],
 			    d->n[f], xf->dst.fqdns, nfq, xf->dst.label,
-			    fam_equal(d, xf->dst.all, (enum fwc_family)f) ?
-				NULL :
-				dwhere);
+			    fam_equal(d, xf->dst.all, (enum fwc_family)f)
+				? NULL
+				: dwhere);
 		for (size_t i = 0; i < xf->n_m; i++) {
 			const struct fwc_svc_match *m = &xf->m[i];
 			struct fwc_ir_rule r;
@@ -337,8 +338,8 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 	    fwc_arena_alloc(c->a, (g->n_ifaces + 1) * sizeof(*behind));
 
 	for (size_t i = 0; i < g->n_ifaces; i++)
-		behind[i] = fwc_addrset_minus(c->a, g->ifaces[i].addrs,
-		    g->addrs);
+		behind[i] =
+		    fwc_addrset_minus(c->a, g->ifaces[i].addrs, g->addrs);
 	for (size_t k = 0; k < c->n_xf; k++) {
 		const struct xflow *xf = &c->xf[k];
 		const struct fwc_addrset *to_gw =
@@ -362,8 +363,8 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 				    c->a, xf->dst.all, behind[i]);
 
 				add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL,
-				    in->name, from_gw, d, in->is_any,
-				    "gateway", sw);
+				    in->name, from_gw, d, in->is_any, "gateway",
+				    sw);
 			}
 			if (fwc_addrset_is_empty(s))
 				continue;
@@ -375,13 +376,13 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 					continue;
 				if (xf->dst.wild && !out->is_any)
 					continue;
-				d = fwc_addrset_inter(c->a, xf->dst.all,
-				    behind[e]);
+				d = fwc_addrset_inter(
+				    c->a, xf->dst.all, behind[e]);
 				if (fwc_addrset_is_empty(d) &&
 				    !(out->is_any && xf->dst.n_fqdns))
 					continue;
-				add_rules(c, b, xf, FWC_CHAIN_FORWARD,
-				    in->name, out->name, s, d, out->is_any, sw,
+				add_rules(c, b, xf, FWC_CHAIN_FORWARD, in->name,
+				    out->name, s, d, out->is_any, sw,
 				    out->name);
 			}
 		}
@@ -404,11 +405,12 @@ place_host(struct plctx *c, struct rsb *b, const struct fwc_host *h)
 		 * the base rules: leave the host's own addresses out. */
 		if (!fwc_addrset_is_empty(to_h))
 			add_rules(c, b, xf, FWC_CHAIN_INPUT, NULL, NULL,
-			    fwc_addrset_minus(c->a, xf->src.all, h->addrs), to_h,
-			    false, hw, hw);
+			    fwc_addrset_minus(c->a, xf->src.all, h->addrs),
+			    to_h, false, hw, hw);
 		if (!fwc_addrset_is_empty(from_h))
 			add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, NULL,
-			    from_h, fwc_addrset_minus(c->a, xf->dst.all, h->addrs),
+			    from_h,
+			    fwc_addrset_minus(c->a, xf->dst.all, h->addrs),
 			    true, hw, hw);
 	}
 }
@@ -443,8 +445,8 @@ push_xf(struct plctx *c, const struct xflow *xf)
 }
 
 static void
-flow_matches(const struct fwc_flow *f, const struct fwc_svc_match **m,
-    size_t *n)
+flow_matches(
+    const struct fwc_flow *f, const struct fwc_svc_match **m, size_t *n)
 {
 	if (f->svc_any) {
 		*m = &any_match;
@@ -470,8 +472,7 @@ side_of(struct plctx *c, const struct fwc_ref *r, size_t n, bool want_ep,
 			continue;
 		s.all = fwc_addrset_union(c->a, s.all, r[i].addrs);
 		if (r[i].kind != FWC_REF_ANY)
-			s.named = fwc_addrset_union(c->a, s.named,
-			    r[i].addrs);
+			s.named = fwc_addrset_union(c->a, s.named, r[i].addrs);
 	}
 	return s;
 }
@@ -544,8 +545,8 @@ host_in(const struct fwc_bgroup *g, const struct fwc_host *h)
 }
 
 static void
-expand_scoped(struct plctx *c, const struct fwc_flow *f,
-    const struct xflow *base)
+expand_scoped(
+    struct plctx *c, const struct fwc_flow *f, const struct xflow *base)
 {
 	struct fwc_host **hosts = NULL;
 	size_t n_hosts = 0;
@@ -589,19 +590,19 @@ expand_scoped(struct plctx *c, const struct fwc_flow *f,
 			continue;
 		for (size_t i = 0; i < n_hosts; i++)
 			if (host_in(g, hosts[i]))
-				own = fwc_addrset_union(c->a, own,
-				    hosts[i]->addrs);
+				own = fwc_addrset_union(
+				    c->a, own, hosts[i]->addrs);
 		if (!fwc_addrset_is_empty(own)) {
 			struct xflow x = *base;
 
 			x.src.all = x.src.named = s;
-			x.src.label = fwc_arena_printf(c->a, "%s@%s",
-			    base->src.label, g->d.name);
+			x.src.label = fwc_arena_printf(
+			    c->a, "%s@%s", base->src.label, g->d.name);
 			x.dst.all = x.dst.named = own;
-			x.dst.label = fwc_arena_printf(c->a, "%s@%s",
-			    base->dst.label, g->d.name);
-			x.origin.note = fwc_arena_printf(c->a,
-			    "boundary group %s", g->d.name);
+			x.dst.label = fwc_arena_printf(
+			    c->a, "%s@%s", base->dst.label, g->d.name);
+			x.origin.note = fwc_arena_printf(
+			    c->a, "boundary group %s", g->d.name);
 			push_xf(c, &x);
 		}
 		/* Fallback neighbours, each once, not transitively. */
@@ -619,22 +620,21 @@ expand_scoped(struct plctx *c, const struct fwc_flow *f,
 				continue;
 			for (size_t i = 0; i < n_hosts; i++)
 				if (host_in(n, hosts[i]) &&
-				    fallback_serves(g, n, hosts[i], roles,
-					n_roles))
-					fbd = fwc_addrset_union(c->a, fbd,
-					    hosts[i]->addrs);
+				    fallback_serves(
+					g, n, hosts[i], roles, n_roles))
+					fbd = fwc_addrset_union(
+					    c->a, fbd, hosts[i]->addrs);
 			if (fwc_addrset_is_empty(fbd))
 				continue;
 			{
 				struct xflow x = *base;
 
 				x.src.all = x.src.named = s;
-				x.src.label = fwc_arena_printf(c->a, "%s@%s",
-				    base->src.label, g->d.name);
+				x.src.label = fwc_arena_printf(
+				    c->a, "%s@%s", base->src.label, g->d.name);
 				x.dst.all = x.dst.named = fbd;
-				x.dst.label = fwc_arena_printf(c->a,
-				    "%s@%s>%s", base->dst.label, g->d.name,
-				    n->d.name);
+				x.dst.label = fwc_arena_printf(c->a, "%s@%s>%s",
+				    base->dst.label, g->d.name, n->d.name);
 				x.origin.note = fwc_arena_printf(c->a,
 				    "boundary group %s, fallback to %s",
 				    g->d.name, n->d.name);
@@ -667,8 +667,8 @@ add_proxied(struct plctx *c, struct proxied **v, size_t *n, size_t *cap,
 }
 
 static void
-expand_endpoints(struct plctx *c, const struct fwc_flow *f,
-    const struct xflow *base)
+expand_endpoints(
+    struct plctx *c, const struct fwc_flow *f, const struct xflow *base)
 {
 	struct proxied *pv = NULL;
 	size_t n_pv = 0;
@@ -707,8 +707,8 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 			}
 		}
 		for (size_t i = 0; i < n_pv; i++)
-			proxied_all = fwc_addrset_union(c->a, proxied_all,
-			    pv[i].src);
+			proxied_all =
+			    fwc_addrset_union(c->a, proxied_all, pv[i].src);
 		direct = fwc_addrset_minus(c->a, base->src.all, proxied_all);
 		if (f->via_proxy != NULL)
 			direct = &fwc_addrset_empty;
@@ -736,8 +736,8 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 					    "deny flow '%s': the wildcard names of endpoint '%s' cannot be enforced by address; only its addresses and plain names are denied",
 					    f->id, e->d.name);
 				x.src.all = direct;
-				x.src.named = fwc_addrset_inter(c->a, direct,
-				    base->src.named);
+				x.src.named = fwc_addrset_inter(
+				    c->a, direct, base->src.named);
 				push_xf(c, &x);
 			}
 		}
@@ -757,8 +757,8 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 				y.dst.fqdns = NULL;
 				y.dst.n_fqdns = 0;
 			}
-			y.origin.note = fwc_arena_printf(c->a,
-			    "via proxy %s", px->d.name);
+			y.origin.note =
+			    fwc_arena_printf(c->a, "via proxy %s", px->d.name);
 			if (e->has_wildcard)
 				fwc_note(c->dg, &r->w.loc,
 				    "flow '%s': proxy '%s' checks the wildcard names of endpoint '%s'; the network only limits '%s' to the flow's services",
@@ -782,12 +782,12 @@ expand_endpoints(struct plctx *c, const struct fwc_flow *f,
 		z.m = m;
 		z.n_m = 1;
 		z.src.all = pv[j].src;
-		z.src.named = fwc_addrset_inter(c->a, pv[j].src,
-		    base->src.named);
+		z.src.named =
+		    fwc_addrset_inter(c->a, pv[j].src, base->src.named);
 		z.dst.all = z.dst.named = px->host->addrs;
 		z.dst.label = px->host->d.name;
-		z.origin.note = fwc_arena_printf(c->a, "to proxy %s",
-		    px->d.name);
+		z.origin.note =
+		    fwc_arena_printf(c->a, "to proxy %s", px->d.name);
 		push_xf(c, &z);
 	}
 }
@@ -883,10 +883,11 @@ expand_flow(struct plctx *c, const struct fwc_flow *f)
 				continue; /* endpoints only answer */
 			r.src = r.dst;
 			r.dst = t;
-			r.origin.note = r.origin.note ?
-			    fwc_arena_printf(c->a, "%s, reverse direction",
-				r.origin.note) :
-			    "reverse direction";
+			r.origin.note =
+			    r.origin.note
+				? fwc_arena_printf(c->a,
+				      "%s, reverse direction", r.origin.note)
+				: "reverse direction";
 			push_xf(c, &r);
 		}
 	}
@@ -949,8 +950,8 @@ ep_cmp(const void *x, const void *y)
 }
 
 int
-fwc_place(struct fwc_arena *a, struct fwc_diag *dg,
-    const struct fwc_policy *p, struct fwc_program **out)
+fwc_place(struct fwc_arena *a, struct fwc_diag *dg, const struct fwc_policy *p,
+    struct fwc_program **out)
 {
 	struct plctx c;
 	struct fwc_program *prog = fwc_arena_alloc(a, sizeof(*prog));

@@ -41,8 +41,8 @@ struct sctx {
 	struct fwc_diag *dg;
 	const struct fwc_options *opt;
 	struct fwc_policy *p;
-	struct fwc_map net;      /* network objects */
-	struct fwc_map svc;      /* services */
+	struct fwc_map net; /* network objects */
+	struct fwc_map svc; /* services */
 	struct fwc_map proxies;
 	struct fwc_map adsites;
 };
@@ -66,8 +66,8 @@ define(struct sctx *c, struct fwc_map *m, struct fwc_def *d, void *obj,
 		const struct fwc_def *old = s->val;
 
 		if (!d->override) {
-			fwc_error(c->dg, &d->nloc, "duplicate name '%s'",
-			    d->name);
+			fwc_error(
+			    c->dg, &d->nloc, "duplicate name '%s'", d->name);
 			fwc_note(c->dg, &old->loc,
 			    "'%s' is first defined here (use override=\"true\" to replace it)",
 			    d->name);
@@ -81,8 +81,9 @@ define(struct sctx *c, struct fwc_map *m, struct fwc_def *d, void *obj,
 			    kind_names[s->kind]);
 			return;
 		}
-		fwc_note(c->dg, &d->nloc, "%s '%s' overrides the definition at %s:%u",
-		    what, d->name, old->loc.file, (unsigned int)old->loc.line);
+		fwc_note(c->dg, &d->nloc,
+		    "%s '%s' overrides the definition at %s:%u", what, d->name,
+		    old->loc.file, (unsigned int)old->loc.line);
 		s->val = obj;
 	}
 }
@@ -141,8 +142,7 @@ struct ivlvec {
 };
 
 static void
-ivl_push(struct sctx *c, struct ivlvec *iv, enum fwc_family f,
-    struct fwc_ivl x)
+ivl_push(struct sctx *c, struct ivlvec *iv, enum fwc_family f, struct fwc_ivl x)
 {
 	FWC_VEC_PUSH(c->a, iv->v[f], iv->n[f], iv->cap[f], x);
 }
@@ -157,8 +157,8 @@ ivl_set(struct sctx *c, const struct ivlvec *iv)
 /* Parses an address item into iv. single: only one address is allowed
  * (hosts, gateways). */
 static int
-addr_item(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv,
-    bool single)
+addr_item(
+    struct sctx *c, const struct fwc_item *it, struct ivlvec *iv, bool single)
 {
 	enum fwc_family f;
 	struct fwc_ivl x;
@@ -168,22 +168,22 @@ addr_item(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv,
 	switch (it->kind) {
 	case FWC_ITEM_SUBNET:
 		if (fwc_cidr_parse(v, &f, &x, &why) < 0) {
-			fwc_error(c->dg, &it->vloc, "bad subnet '%s': %s", v,
-			    why);
+			fwc_error(
+			    c->dg, &it->vloc, "bad subnet '%s': %s", v, why);
 			return -1;
 		}
 		break;
 	case FWC_ITEM_RANGE:
 		if (fwc_range_parse(v, &f, &x, &why) < 0) {
-			fwc_error(c->dg, &it->vloc, "bad range '%s': %s", v,
-			    why);
+			fwc_error(
+			    c->dg, &it->vloc, "bad range '%s': %s", v, why);
 			return -1;
 		}
 		break;
 	case FWC_ITEM_PREFIX:
 		if (fwc_prefix_parse(v, &x, &why) < 0) {
-			fwc_error(c->dg, &it->vloc, "bad prefix '%s': %s", v,
-			    why);
+			fwc_error(
+			    c->dg, &it->vloc, "bad prefix '%s': %s", v, why);
 			return -1;
 		}
 		f = FWC_FAM_IP6;
@@ -203,10 +203,11 @@ addr_item(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv,
 				return -1;
 			}
 		} else if (fwc_addr_parse(v, &f, &x.lo, &why) < 0) {
-			fwc_error(c->dg, &it->vloc, "bad address '%s': %s%s",
-			    v, why,
-			    single && strchr(v, '/') ? " (a host address takes no prefix length)" :
-						       "");
+			fwc_error(c->dg, &it->vloc, "bad address '%s': %s%s", v,
+			    why,
+			    single && strchr(v, '/')
+				? " (a host address takes no prefix length)"
+				: "");
 			return -1;
 		} else {
 			x.hi = x.lo;
@@ -220,8 +221,7 @@ addr_item(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv,
 }
 
 static const struct fwc_addrset *
-addr_items(struct sctx *c, const struct fwc_item *items, size_t n,
-    bool single)
+addr_items(struct sctx *c, const struct fwc_item *items, size_t n, bool single)
 {
 	struct ivlvec iv;
 
@@ -280,8 +280,8 @@ resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 		const struct fwc_item *it = &b->items[i];
 
 		if (it->kind == FWC_ITEM_REF) {
-			s = fwc_addrset_union(c->a, s,
-			    boundary_ref(c, it->value, &it->vloc));
+			s = fwc_addrset_union(
+			    c->a, s, boundary_ref(c, it->value, &it->vloc));
 		} else if (it->kind == FWC_ITEM_ADSITE) {
 			struct fwc_adsite *ad = lookup(c, &c->adsites,
 			    it->value, -1, &it->vloc, "AD site");
@@ -319,8 +319,7 @@ static void resolve_service(struct sctx *c, struct fwc_service *s);
 static bool
 is_port_proto(int p)
 {
-	return p == FWC_PROTO_TCP || p == FWC_PROTO_UDP || p == 132 ||
-	    p == 136;
+	return p == FWC_PROTO_TCP || p == FWC_PROTO_UDP || p == 132 || p == 136;
 }
 
 static int
@@ -340,8 +339,8 @@ port_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
 	}
 	m.proto = proto;
 	if (fwc_port_parse(it->value, false, &pv, &why) < 0) {
-		fwc_error(c->dg, &it->vloc, "bad port '%s': %s", it->value,
-		    why);
+		fwc_error(
+		    c->dg, &it->vloc, "bad port '%s': %s", it->value, why);
 		return -1;
 	}
 	if (it->kind == FWC_ITEM_PORT) {
@@ -349,8 +348,7 @@ port_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
 		if (it->sport != NULL) {
 			if (fwc_port_parse(it->sport, false, &pv, &why) < 0) {
 				fwc_error(c->dg, &it->loc,
-				    "bad source port '%s': %s", it->sport,
-				    why);
+				    "bad source port '%s': %s", it->sport, why);
 				return -1;
 			}
 			m.sport = *fwc_portset_from(c->a, &pv, 1);
@@ -391,8 +389,8 @@ icmp_item(struct sctx *c, const struct fwc_item *it, struct matchvec *mv)
 /* Merges matches: per protocol and source ports, destination ports and
  * ICMP types are united; a match without ports absorbs the others. */
 static void
-merge_matches(struct sctx *c, struct matchvec *mv,
-    struct fwc_svc_match **out_v, size_t *out_n)
+merge_matches(struct sctx *c, struct matchvec *mv, struct fwc_svc_match **out_v,
+    size_t *out_n)
 {
 	struct matchvec out;
 
@@ -420,8 +418,8 @@ merge_matches(struct sctx *c, struct matchvec *mv,
 				o->dport.n = 0;
 				o->dport.v = NULL;
 			} else {
-				o->dport = *fwc_portset_union(c->a, &o->dport,
-				    &m->dport);
+				o->dport = *fwc_portset_union(
+				    c->a, &o->dport, &m->dport);
 			}
 			break;
 		}
@@ -492,8 +490,8 @@ resolve_service(struct sctx *c, struct fwc_service *s)
 			break;
 		}
 		case FWC_ITEM_REF: {
-			struct fwc_service *r = lookup(c, &c->svc, it->value,
-			    -1, &it->vloc, "service");
+			struct fwc_service *r = lookup(
+			    c, &c->svc, it->value, -1, &it->vloc, "service");
 
 			if (r == NULL)
 				break;
@@ -507,8 +505,7 @@ resolve_service(struct sctx *c, struct fwc_service *s)
 		}
 	}
 	if (s->n_items == 0)
-		fwc_error(c->dg, &s->d.loc, "service '%s' is empty",
-		    s->d.name);
+		fwc_error(c->dg, &s->d.loc, "service '%s' is empty", s->d.name);
 	merge_matches(c, &mv, &s->m, &s->n_m);
 	s->state = 2;
 }
@@ -614,8 +611,8 @@ resolve_endpoint(struct sctx *c, struct fwc_endpoint *e)
 		} else if (c->opt->resolve) {
 			resolve_dns(c, it, &iv);
 		} else {
-			FWC_VEC_PUSH(c->a, e->fqdns, e->n_fqdns, cap,
-			    it->value);
+			FWC_VEC_PUSH(
+			    c->a, e->fqdns, e->n_fqdns, cap, it->value);
 		}
 	}
 	if (e->n_fqdns > 1) {
@@ -648,8 +645,8 @@ resolve_host(struct sctx *c, struct fwc_host *h)
 
 	h->addrs = addr_items(c, h->items, h->n_items, true);
 	if (h->n_items == 0)
-		fwc_warning(c->dg, &h->d.nloc, "host '%s' has no address",
-		    h->d.name);
+		fwc_warning(
+		    c->dg, &h->d.nloc, "host '%s' has no address", h->d.name);
 	for (size_t i = 0; i < h->roles.n; i++) {
 		struct fwc_role *r = lookup(c, &c->net, h->roles.v[i].s,
 		    NS_ROLE, &h->roles.v[i].loc, "role");
@@ -660,15 +657,15 @@ resolve_host(struct sctx *c, struct fwc_host *h)
 		add_role_host(c, r, h);
 	}
 	if (h->proxy_name != NULL)
-		h->proxy = lookup(c, &c->proxies, h->proxy_name, -1,
-		    &h->proxy_loc, "proxy");
+		h->proxy = lookup(
+		    c, &c->proxies, h->proxy_name, -1, &h->proxy_loc, "proxy");
 	if (h->firewall != NULL)
 		h->enforces = strcmp(h->firewall, "on") == 0;
 	else
 		h->enforces = h->os != NULL && strcmp(h->os, "windows") == 0;
 	if (h->target != NULL && fwc_backend_find(h->target) == NULL)
-		fwc_error(c->dg, &h->target_loc, "unknown target '%s'",
-		    h->target);
+		fwc_error(
+		    c->dg, &h->target_loc, "unknown target '%s'", h->target);
 }
 
 static void
@@ -690,14 +687,15 @@ resolve_proxy(struct sctx *c, struct fwc_proxy *x)
 	struct fwc_pivl pv;
 	const char *why;
 
-	x->host = lookup(c, &c->net, x->host_name, NS_HOST, &x->host_loc,
-	    "host");
+	x->host =
+	    lookup(c, &c->net, x->host_name, NS_HOST, &x->host_loc, "host");
 	if (fwc_port_parse(x->port, false, &pv, &why) < 0)
 		fwc_error(c->dg, &x->port_loc, "bad proxy port '%s': %s",
 		    x->port, why);
 	else if (pv.lo != pv.hi)
 		fwc_error(c->dg, &x->port_loc,
-		    "bad proxy port '%s': a proxy listens on one port", x->port);
+		    "bad proxy port '%s': a proxy listens on one port",
+		    x->port);
 	else
 		x->portnum = pv.lo;
 }
@@ -722,8 +720,8 @@ resolve_bgroup(struct sctx *c, struct fwc_bgroup *g)
 	for (size_t i = 0; i < g->n_fb; i++) {
 		struct fwc_fallback *f = &g->fb[i];
 
-		f->to = lookup(c, &c->net, f->group, NS_BGROUP, &f->loc,
-		    "boundary group");
+		f->to = lookup(
+		    c, &c->net, f->group, NS_BGROUP, &f->loc, "boundary group");
 		if (f->to == g) {
 			fwc_error(c->dg, &f->loc,
 			    "boundary group '%s' falls back to itself",
@@ -815,8 +813,8 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 				f->is_any = true;
 				continue;
 			}
-			s = fwc_addrset_union(c->a, s,
-			    ref_addrs(c, w, "boundary"));
+			s = fwc_addrset_union(
+			    c->a, s, ref_addrs(c, w, "boundary"));
 		}
 		f->addrs = s;
 		if (!f->is_any) {
@@ -829,8 +827,8 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 				fwc_warning(c->dg, &f->loc,
 				    "addresses behind interface '%s' are also behind interface '%s' of gateway '%s'",
 				    f->name, o->name, g->d.name);
-				fwc_note(c->dg, &o->loc, "interface '%s' is here",
-				    o->name);
+				fwc_note(c->dg, &o->loc,
+				    "interface '%s' is here", o->name);
 				break;
 			}
 			others = fwc_addrset_union(c->a, others, s);
@@ -873,8 +871,9 @@ resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
 		s = fwc_map_get(&c->net, r.w.s);
 		if (s == NULL) {
 			/* A literal address, CIDR or range. */
-			bool ok = (strchr(r.w.s, '/') &&
-				      fwc_cidr_parse(r.w.s, &f, &x, &why) == 0) ||
+			bool ok =
+			    (strchr(r.w.s, '/') &&
+				fwc_cidr_parse(r.w.s, &f, &x, &why) == 0) ||
 			    (strchr(r.w.s, '-') &&
 				fwc_range_parse(r.w.s, &f, &x, &why) == 0) ||
 			    (fwc_addr_parse(r.w.s, &f, &x.lo, &why) == 0 &&
@@ -885,9 +884,9 @@ resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
 				continue;
 			}
 			r.kind = FWC_REF_ADDRESS;
-			r.addrs = f == FWC_FAM_IP4 ?
-			    fwc_addrset_from(c->a, &x, 1, NULL, 0) :
-			    fwc_addrset_from(c->a, NULL, 0, &x, 1);
+			r.addrs = f == FWC_FAM_IP4
+				      ? fwc_addrset_from(c->a, &x, 1, NULL, 0)
+				      : fwc_addrset_from(c->a, NULL, 0, &x, 1);
 			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
 			continue;
 		}
@@ -952,13 +951,13 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 		memset(&mv, 0, sizeof(mv));
 		for (size_t i = 0; i < f->n_svc; i++)
 			for (size_t j = 0; j < f->svc[i]->n_m; j++)
-				FWC_VEC_PUSH(c->a, mv.v, mv.n, mv.cap,
-				    f->svc[i]->m[j]);
+				FWC_VEC_PUSH(
+				    c->a, mv.v, mv.n, mv.cap, f->svc[i]->m[j]);
 		merge_matches(c, &mv, &f->m, &f->n_m);
 	}
 	if (f->via != NULL && strcmp(f->via, "none") != 0)
-		f->via_proxy = lookup(c, &c->proxies, f->via, -1, &f->via_loc,
-		    "proxy");
+		f->via_proxy =
+		    lookup(c, &c->proxies, f->via, -1, &f->via_loc, "proxy");
 	if (f->scope != NULL && strcmp(f->scope, "boundary-group") == 0 &&
 	    c->p->bgroups.n == 0)
 		fwc_warning(c->dg, &f->scope_loc,
@@ -1029,13 +1028,13 @@ build_namespaces(struct sctx *c)
 }
 
 /* Drops the definitions that an override replaced, keeping order. */
-#define KEEP_LIVE(c, m, vec)                                                 \
-	do {                                                                 \
-		size_t k_ = 0;                                               \
-		for (size_t i_ = 0; i_ < (vec).n; i_++)                      \
-			if (live((m), &(vec).v[i_]->d))                      \
-				(vec).v[k_++] = (vec).v[i_];                 \
-		(vec).n = k_;                                                \
+#define KEEP_LIVE(c, m, vec)                                 \
+	do {                                                 \
+		size_t k_ = 0;                               \
+		for (size_t i_ = 0; i_ < (vec).n; i_++)      \
+			if (live((m), &(vec).v[i_]->d))      \
+				(vec).v[k_++] = (vec).v[i_]; \
+		(vec).n = k_;                                \
 	} while (0)
 
 static void

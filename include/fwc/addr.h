@@ -56,17 +56,17 @@ int fwc_u128_cmp(struct fwc_u128 a, struct fwc_u128 b);
 int fwc_addr_parse(const char *s, enum fwc_family *fam, struct fwc_u128 *out,
     const char **why);
 /* "a.b.c.d/len" or "x::/len"; strict: host bits set is an error. */
-int fwc_cidr_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
-    const char **why);
+int fwc_cidr_parse(
+    const char *s, enum fwc_family *fam, struct fwc_ivl *out, const char **why);
 /* "lo-hi" of one family, lo <= hi. */
-int fwc_range_parse(const char *s, enum fwc_family *fam, struct fwc_ivl *out,
-    const char **why);
+int fwc_range_parse(
+    const char *s, enum fwc_family *fam, struct fwc_ivl *out, const char **why);
 /* IPv6 prefix: CIDR, or the ConfigMgr form of four groups ("2001:db8:1:2"
  * meaning 2001:db8:1:2::/64). */
 int fwc_prefix_parse(const char *s, struct fwc_ivl *out, const char **why);
 /* "N" or "lo-hi", 1..65535 (0 allowed when allow_zero). */
-int fwc_port_parse(const char *s, bool allow_zero, struct fwc_pivl *out,
-    const char **why);
+int fwc_port_parse(
+    const char *s, bool allow_zero, struct fwc_pivl *out, const char **why);
 
 /* Address sets. */
 extern const struct fwc_addrset fwc_addrset_empty;
@@ -85,24 +85,24 @@ bool fwc_addrset_is_empty(const struct fwc_addrset *s);
 bool fwc_addrset_fam_empty(const struct fwc_addrset *s, enum fwc_family f);
 /* True when s holds every address of family f. */
 bool fwc_addrset_fam_full(const struct fwc_addrset *s, enum fwc_family f);
-bool fwc_addrset_equal(const struct fwc_addrset *x,
-    const struct fwc_addrset *y);
+bool fwc_addrset_equal(
+    const struct fwc_addrset *x, const struct fwc_addrset *y);
 /* True when s contains the address v of family f. */
-bool fwc_addrset_contains(const struct fwc_addrset *s, enum fwc_family f,
-    struct fwc_u128 v);
+bool fwc_addrset_contains(
+    const struct fwc_addrset *s, enum fwc_family f, struct fwc_u128 v);
 /* True when x and y share an address. */
-bool fwc_addrset_overlaps(const struct fwc_addrset *x,
-    const struct fwc_addrset *y);
+bool fwc_addrset_overlaps(
+    const struct fwc_addrset *x, const struct fwc_addrset *y);
 /* True when x is a subset of y. */
-bool fwc_addrset_subset(const struct fwc_addrset *x,
-    const struct fwc_addrset *y);
+bool fwc_addrset_subset(
+    const struct fwc_addrset *x, const struct fwc_addrset *y);
 
 /* Text. Addresses in canonical form (RFC 5952 for IPv6). */
-void fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f,
-    struct fwc_u128 v);
+void fwc_addr_format(
+    struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v);
 /* One interval: "a", "a/len" when it is one CIDR block, else "a-b". */
-void fwc_ivl_format(struct fwc_strbuf *sb, enum fwc_family f,
-    const struct fwc_ivl *iv);
+void fwc_ivl_format(
+    struct fwc_strbuf *sb, enum fwc_family f, const struct fwc_ivl *iv);
 /* Calls fn for each CIDR block of the minimal decomposition of iv, in
  * order. */
 void fwc_ivl_cidrs(enum fwc_family f, const struct fwc_ivl *iv,
@@ -111,16 +111,15 @@ void fwc_ivl_cidrs(enum fwc_family f, const struct fwc_ivl *iv,
 size_t fwc_addrset_cidr_count(const struct fwc_addrset *s, enum fwc_family f);
 
 /* Port sets. */
-struct fwc_portset *fwc_portset_from(struct fwc_arena *a,
-    const struct fwc_pivl *v, size_t n);
+struct fwc_portset *fwc_portset_from(
+    struct fwc_arena *a, const struct fwc_pivl *v, size_t n);
 struct fwc_portset *fwc_portset_union(struct fwc_arena *a,
     const struct fwc_portset *x, const struct fwc_portset *y);
-bool fwc_portset_equal(const struct fwc_portset *x,
-    const struct fwc_portset *y);
+bool fwc_portset_equal(
+    const struct fwc_portset *x, const struct fwc_portset *y);
 /* True when the set is 0..65535 or 1..65535 (every usable port). */
 bool fwc_portset_is_full(const struct fwc_portset *s);
 /* "80", "80-90", comma-free helpers are left to backends. */
-void fwc_pivl_format(struct fwc_strbuf *sb, const struct fwc_pivl *p,
-    char sep);
+void fwc_pivl_format(struct fwc_strbuf *sb, const struct fwc_pivl *p, char sep);
 
 #endif

@@ -23,18 +23,18 @@ char *fwc_arena_printf(struct fwc_arena *a, const char *fmt, ...)
 /* Grows an arena array: returns an array with room for at least need
  * elements of size elsz, copying the n_used first ones from old. *cap is
  * updated. The old array is abandoned to the arena. */
-void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used,
-    size_t need, size_t *cap, size_t elsz);
+void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
+    size_t *cap, size_t elsz);
 /* Bytes obtained from the system so far (for limits and benchmarks). */
 size_t fwc_arena_size(const struct fwc_arena *a);
 
 /* Appends x to the arena vector (v, n, cap), growing it as needed. */
-#define FWC_VEC_PUSH(a, v, n, cap, x)                                        \
-	do {                                                                 \
-		if ((n) == (cap))                                            \
-			(v) = fwc_arena_grow((a), (v), (n), (n) + 1, &(cap), \
-			    sizeof(*(v)));                                   \
-		(v)[(n)++] = (x);                                            \
+#define FWC_VEC_PUSH(a, v, n, cap, x)                                      \
+	do {                                                               \
+		if ((n) == (cap))                                          \
+			(v) = fwc_arena_grow(                              \
+			    (a), (v), (n), (n) + 1, &(cap), sizeof(*(v))); \
+		(v)[(n)++] = (x);                                          \
 	} while (0)
 
 #endif

@@ -18,12 +18,12 @@ enum fwc_cap {
 	FWC_CAP_NAT = 1u << 2,
 	FWC_CAP_LOG = 1u << 3,
 	FWC_CAP_APPLY = 1u << 4, /* .apply is set */
-	FWC_CAP_FQDN = 1u << 5,  /* sets filled from DNS names */
+	FWC_CAP_FQDN = 1u << 5,	 /* sets filled from DNS names */
 };
 
 struct fwc_apply_opts {
-	bool check_only;       /* validate, commit nothing */
-	unsigned int confirm;  /* seconds before automatic revert, 0 = none */
+	bool check_only;      /* validate, commit nothing */
+	unsigned int confirm; /* seconds before automatic revert, 0 = none */
 };
 
 struct fwc_backend {

@@ -16,13 +16,13 @@ struct fwc_loc {
 };
 
 struct fwc_diag {
-	FILE *out;            /* sink, set by main (stderr) or tests */
-	unsigned int errors;  /* errors reported so far */
+	FILE *out;	     /* sink, set by main (stderr) or tests */
+	unsigned int errors; /* errors reported so far */
 	unsigned int warnings;
 	unsigned int max_errors; /* stop reporting after this many (20) */
-	bool werror;          /* warnings count as errors */
-	bool verbose;         /* print warnings otherwise summarised */
-	bool stopped;         /* the error limit was reached */
+	bool werror;		 /* warnings count as errors */
+	bool verbose;		 /* print warnings otherwise summarised */
+	bool stopped;		 /* the error limit was reached */
 	/* When set, diagnostics are held until fwc_diag_flush(), which
 	 * prints them in file order (registered files first, by line and
 	 * column), each note staying after the error or warning it follows.
@@ -31,7 +31,7 @@ struct fwc_diag {
 	struct fwc_diag_msg *held; /* heap */
 	size_t n_held;
 	size_t cap_held;
-	const char **files;   /* registered file order, borrowed strings */
+	const char **files; /* registered file order, borrowed strings */
 	size_t n_files;
 	size_t cap_files;
 };
@@ -39,13 +39,13 @@ struct fwc_diag {
 /* Initialises dg to write to out. */
 void fwc_diag_init(struct fwc_diag *dg, FILE *out);
 /* "file:line:col: error: ..." (loc may be NULL). */
-void fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc,
-    const char *fmt, ...) FWC_PRINTF(3, 4);
+void fwc_error(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
+    ...) FWC_PRINTF(3, 4);
 /* Counted as an error when dg->werror is set. */
 void fwc_warning(struct fwc_diag *dg, const struct fwc_loc *loc,
     const char *fmt, ...) FWC_PRINTF(3, 4);
-void fwc_note(struct fwc_diag *dg, const struct fwc_loc *loc,
-    const char *fmt, ...) FWC_PRINTF(3, 4);
+void fwc_note(struct fwc_diag *dg, const struct fwc_loc *loc, const char *fmt,
+    ...) FWC_PRINTF(3, 4);
 /* Registers file as the next in reading order, for sorted output. */
 void fwc_diag_file(struct fwc_diag *dg, const char *file);
 /* Prints the held diagnostics (sorted mode) and frees them. */

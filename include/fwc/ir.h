@@ -21,12 +21,7 @@
 struct fwc_arena;
 struct fwc_strbuf;
 
-enum fwc_action {
-	FWC_ACT_ACCEPT,
-	FWC_ACT_DROP,
-	FWC_ACT_REJECT,
-	FWC_ACT_NR
-};
+enum fwc_action { FWC_ACT_ACCEPT, FWC_ACT_DROP, FWC_ACT_REJECT, FWC_ACT_NR };
 
 enum fwc_chain {
 	FWC_CHAIN_INPUT,   /* to the enforcement point itself */
@@ -35,22 +30,19 @@ enum fwc_chain {
 	FWC_CHAIN_NR
 };
 
-enum fwc_ep_kind {
-	FWC_EP_GATEWAY,
-	FWC_EP_HOST
-};
+enum fwc_ep_kind { FWC_EP_GATEWAY, FWC_EP_HOST };
 
-#define FWC_PROTO_ANY  (-1)
-#define FWC_PROTO_ICMP 1
-#define FWC_PROTO_TCP  6
-#define FWC_PROTO_UDP  17
+#define FWC_PROTO_ANY	(-1)
+#define FWC_PROTO_ICMP	1
+#define FWC_PROTO_TCP	6
+#define FWC_PROTO_UDP	17
 #define FWC_PROTO_ICMP6 58
 
 /* A named address set of one family. Rules point at sets; sets with equal
  * content are shared (one set, first name wins). */
 struct fwc_ir_set {
-	const char *name;     /* logical name, [A-Za-z0-9._@+-]; backends
-			       * mangle it to their own identifier rules */
+	const char *name; /* logical name, [A-Za-z0-9._@+-]; backends
+			   * mangle it to their own identifier rules */
 	enum fwc_family family;
 	const struct fwc_ivl *v; /* normalised intervals of family */
 	size_t n;
@@ -58,8 +50,8 @@ struct fwc_ir_set {
 	 * apply time (nft) or load time (pf); sorted, unique. */
 	const char *const *fqdns;
 	size_t n_fqdns;
-	const char *comment;  /* what the set stands for (names), or NULL */
-	unsigned int id;      /* index in fwc_ruleset.sets */
+	const char *comment; /* what the set stands for (names), or NULL */
+	unsigned int id;     /* index in fwc_ruleset.sets */
 };
 
 /* Where a rule came from, for comments, logs, diffs and diagnostics. */
@@ -67,7 +59,7 @@ struct fwc_origin {
 	const char *flow;    /* flow name, else "file:line" */
 	struct fwc_loc loc;  /* the flow element */
 	const char *from;    /* the flow's from attribute as written */
-	const char *to;      /* the flow's to attribute as written */
+	const char *to;	     /* the flow's to attribute as written */
 	const char *service; /* the flow's service attribute as written */
 	const char *note;    /* how it was derived ("via proxy corp-proxy",
 			      * "boundary group hq", "reverse of
@@ -77,42 +69,42 @@ struct fwc_origin {
 struct fwc_ir_rule {
 	enum fwc_action action;
 	enum fwc_chain chain;
-	enum fwc_family family; /* every rule is of exactly one family */
-	const char *iif;        /* input interface name, NULL = any */
-	const char *oif;        /* output interface name, NULL = any */
+	enum fwc_family family;	      /* every rule is of exactly one family */
+	const char *iif;	      /* input interface name, NULL = any */
+	const char *oif;	      /* output interface name, NULL = any */
 	const struct fwc_ir_set *src; /* NULL = every address of family */
 	const struct fwc_ir_set *dst; /* NULL = every address of family */
-	int proto;              /* FWC_PROTO_ANY or an IP protocol number;
-				 * ICMP only with IP4, ICMP6 only with IP6 */
-	struct fwc_portset dport; /* tcp/udp/sctp/udplite; n == 0 = any */
-	struct fwc_portset sport; /* n == 0 = any */
+	int proto;		      /* FWC_PROTO_ANY or an IP protocol number;
+				       * ICMP only with IP4, ICMP6 only with IP6 */
+	struct fwc_portset dport;     /* tcp/udp/sctp/udplite; n == 0 = any */
+	struct fwc_portset sport;     /* n == 0 = any */
 	/* ICMP or ICMPv6 types when proto is ICMP/ICMP6 and has_types. */
 	bool has_types;
-	uint8_t types[32];      /* bitmap of the 256 type values */
-	bool log;               /* log matches, prefix from the origin */
+	uint8_t types[32]; /* bitmap of the 256 type values */
+	bool log;	   /* log matches, prefix from the origin */
 	struct fwc_origin origin;
 };
 
 struct fwc_ir_iface {
-	const char *name;       /* kernel interface name, <= 15 bytes */
+	const char *name;	/* kernel interface name, <= 15 bytes */
 	const char *boundaries; /* the interface's boundary attribute */
-	bool is_any;            /* faces everything not behind another */
+	bool is_any;		/* faces everything not behind another */
 	struct fwc_loc loc;
 };
 
 struct fwc_ruleset {
-	const char *name;       /* enforcement point (gateway or host) */
+	const char *name; /* enforcement point (gateway or host) */
 	enum fwc_ep_kind kind;
-	const char *os;         /* "linux", "bsd" or "windows" */
-	const char *target;     /* default backend name: nft, pf, netsh */
-	const char *policy;     /* the policy's name */
-	struct fwc_loc loc;     /* the gateway or host element */
+	const char *os;	    /* "linux", "bsd" or "windows" */
+	const char *target; /* default backend name: nft, pf, netsh */
+	const char *policy; /* the policy's name */
+	struct fwc_loc loc; /* the gateway or host element */
 	/* Default for new connections that no accept rule matches, per
 	 * chain: DROP or REJECT, or ACCEPT for an unfiltered output chain
 	 * (then only deny and reject rules appear in that chain). */
 	enum fwc_action chain_default[FWC_CHAIN_NR];
 	bool has_chain[FWC_CHAIN_NR]; /* FORWARD only for gateways */
-	struct fwc_ir_iface *ifaces; /* gateways: in document order */
+	struct fwc_ir_iface *ifaces;  /* gateways: in document order */
 	size_t n_ifaces;
 	struct fwc_ir_set **sets; /* sorted by name, then family */
 	size_t n_sets;
@@ -122,17 +114,17 @@ struct fwc_ruleset {
 
 /* All enforcement points of one compilation. */
 struct fwc_program {
-	const char *policy;     /* policy name */
+	const char *policy;	  /* policy name */
 	struct fwc_ruleset **eps; /* sorted: gateways then hosts, by name */
 	size_t n_eps;
 };
 
-extern const char *const fwc_action_names[FWC_ACT_NR]; /* accept, drop... */
+extern const char *const fwc_action_names[FWC_ACT_NR];	/* accept, drop... */
 extern const char *const fwc_chain_names[FWC_CHAIN_NR]; /* input... */
 
 /* The enforcement point called name, or NULL. */
-struct fwc_ruleset *fwc_program_find(const struct fwc_program *p,
-    const char *name);
+struct fwc_ruleset *fwc_program_find(
+    const struct fwc_program *p, const char *name);
 
 /* Name of an IP protocol number ("tcp", "gre", or the number). */
 const char *fwc_proto_name(int proto, char buf[8]);

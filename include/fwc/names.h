@@ -25,8 +25,8 @@ void fwc_map_release(struct fwc_map *m);
 /* The slot for key, or NULL. */
 struct fwc_map_slot *fwc_map_get(const struct fwc_map *m, const char *key);
 /* Inserts or replaces; returns the slot. */
-struct fwc_map_slot *fwc_map_put(struct fwc_map *m, const char *key,
-    void *val, int kind);
+struct fwc_map_slot *fwc_map_put(
+    struct fwc_map *m, const char *key, void *val, int kind);
 /* FNV-1a over n bytes, continuing from h (start with 14695981039346656037). */
 uint64_t fwc_hash_bytes(uint64_t h, const void *p, size_t n);
 

@@ -16,15 +16,14 @@ struct fwc_options {
 	const char *const *include_dirs; /* -I, in order */
 	size_t n_include_dirs;
 	const char *library_dir; /* installed policy library, may be NULL */
-	bool resolve;            /* resolve plain FQDNs at compile time */
+	bool resolve;		 /* resolve plain FQDNs at compile time */
 	bool verbose;
 };
 
 /* Parses the policy file at path and every file it includes into one
  * policy. */
 int fwc_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
-    const struct fwc_options *opt, const char *path,
-    struct fwc_policy **out);
+    const struct fwc_options *opt, const char *path, struct fwc_policy **out);
 /* Same for an in-memory root document called name; includes are searched
  * relative to the current directory and the include dirs. */
 int fwc_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
@@ -41,8 +40,7 @@ int fwc_opt(struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program *prog);
 
 /* All of the above; *out is the program. */
 int fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
-    const struct fwc_options *opt, const char *path,
-    struct fwc_program **out);
+    const struct fwc_options *opt, const char *path, struct fwc_program **out);
 int fwc_compile_buffer(struct fwc_arena *a, struct fwc_diag *dg,
     const struct fwc_options *opt, const char *name, const char *buf,
     size_t len, struct fwc_program **out);

@@ -29,12 +29,12 @@ enum fwc_item_kind {
 	FWC_ITEM_RANGE,
 	FWC_ITEM_PREFIX,
 	FWC_ITEM_ADDRESS,
-	FWC_ITEM_ADSITE,   /* <ad-site>NAME</ad-site> inside a boundary */
-	FWC_ITEM_REF,      /* <boundary ref=...>, <service ref=...> */
+	FWC_ITEM_ADSITE, /* <ad-site>NAME</ad-site> inside a boundary */
+	FWC_ITEM_REF,	 /* <boundary ref=...>, <service ref=...> */
 	FWC_ITEM_EXCLUDE,
 	FWC_ITEM_FQDN,
-	FWC_ITEM_PORT,     /* service <port> */
-	FWC_ITEM_SRCPORT,  /* service <source-port> */
+	FWC_ITEM_PORT,	  /* service <port> */
+	FWC_ITEM_SRCPORT, /* service <source-port> */
 	FWC_ITEM_ICMP,
 	FWC_ITEM_ICMP6,
 	FWC_ITEM_PROTO,
@@ -56,18 +56,18 @@ struct fwc_def {
 	const char *name;
 	const char *description;
 	bool override;
-	bool used;            /* referenced somewhere (for lint) */
-	struct fwc_loc loc;   /* the element */
-	struct fwc_loc nloc;  /* the name attribute */
+	bool used;	     /* referenced somewhere (for lint) */
+	struct fwc_loc loc;  /* the element */
+	struct fwc_loc nloc; /* the name attribute */
 };
 
 /* One match of a compiled service: a protocol and its ports or types. */
 struct fwc_svc_match {
-	int proto;                 /* FWC_PROTO_ANY or 0..255 */
-	struct fwc_portset dport;  /* n == 0: any */
-	struct fwc_portset sport;  /* n == 0: any */
+	int proto;		  /* FWC_PROTO_ANY or 0..255 */
+	struct fwc_portset dport; /* n == 0: any */
+	struct fwc_portset sport; /* n == 0: any */
 	bool has_types;
-	uint8_t types[32];         /* ICMP/ICMPv6 type bitmap */
+	uint8_t types[32]; /* ICMP/ICMPv6 type bitmap */
 };
 
 struct fwc_service {
@@ -77,7 +77,7 @@ struct fwc_service {
 	/* sema */
 	struct fwc_svc_match *m;
 	size_t n_m;
-	int state;                 /* 0 new, 1 resolving, 2 done */
+	int state; /* 0 new, 1 resolving, 2 done */
 };
 
 struct fwc_adsite {
@@ -97,44 +97,44 @@ struct fwc_boundary {
 
 struct fwc_role {
 	struct fwc_def d;
-	struct fwc_item *items;    /* boundary refs */
+	struct fwc_item *items; /* boundary refs */
 	size_t n_items;
 	/* sema */
 	const struct fwc_addrset *addrs; /* members and hosts */
-	struct fwc_host **hosts;   /* hosts that name the role, sorted */
+	struct fwc_host **hosts;	 /* hosts that name the role, sorted */
 	size_t n_hosts;
 	size_t cap_hosts;
 };
 
 struct fwc_host {
 	struct fwc_def d;
-	const char *os;            /* windows, linux, bsd or NULL */
+	const char *os; /* windows, linux, bsd or NULL */
 	struct fwc_words roles;
 	const char *proxy_name;
 	struct fwc_loc proxy_loc;
-	const char *firewall;      /* on, off or NULL */
-	const char *egress;        /* open, filter or NULL */
-	const char *target;        /* backend override or NULL */
+	const char *firewall; /* on, off or NULL */
+	const char *egress;   /* open, filter or NULL */
+	const char *target;   /* backend override or NULL */
 	struct fwc_loc target_loc;
-	struct fwc_item *items;    /* addresses */
+	struct fwc_item *items; /* addresses */
 	size_t n_items;
 	/* sema */
 	const struct fwc_addrset *addrs;
 	struct fwc_role **role_v;
 	size_t n_role_v;
 	struct fwc_proxy *proxy;
-	bool enforces;             /* firewall on */
+	bool enforces; /* firewall on */
 };
 
 struct fwc_endpoint {
 	struct fwc_def d;
-	struct fwc_item *items;    /* fqdn and address */
+	struct fwc_item *items; /* fqdn and address */
 	size_t n_items;
 	/* sema */
 	const struct fwc_addrset *addrs;
-	const char **fqdns;        /* plain names, sorted unique */
+	const char **fqdns; /* plain names, sorted unique */
 	size_t n_fqdns;
-	bool has_wildcard;         /* some fqdn starts with "*." */
+	bool has_wildcard; /* some fqdn starts with "*." */
 };
 
 struct fwc_proxy {
@@ -153,14 +153,14 @@ struct fwc_fallback {
 	struct fwc_loc loc;
 	struct fwc_words roles;
 	bool never;
-	struct fwc_bgroup *to;     /* sema */
+	struct fwc_bgroup *to; /* sema */
 };
 
 struct fwc_bgroup {
 	struct fwc_def d;
-	struct fwc_item *items;    /* boundary refs */
+	struct fwc_item *items; /* boundary refs */
 	size_t n_items;
-	struct fwc_word *systems;  /* site-system host names */
+	struct fwc_word *systems; /* site-system host names */
 	size_t n_systems;
 	struct fwc_fallback *fb;
 	size_t n_fb;
@@ -185,7 +185,7 @@ struct fwc_gateway {
 	const char *os;
 	const char *egress;
 	const char *target;
-	struct fwc_item *items;    /* own addresses */
+	struct fwc_item *items; /* own addresses */
 	size_t n_items;
 	struct fwc_iface *ifaces;
 	size_t n_ifaces;
@@ -201,20 +201,20 @@ enum fwc_ref_kind {
 	FWC_REF_ENDPOINT,
 	FWC_REF_GATEWAY,
 	FWC_REF_BGROUP,
-	FWC_REF_ADDRESS  /* a literal address, CIDR or range */
+	FWC_REF_ADDRESS /* a literal address, CIDR or range */
 };
 
 struct fwc_ref {
 	enum fwc_ref_kind kind;
 	struct fwc_word w;
-	void *obj;                 /* the object, NULL for ANY/ADDRESS */
+	void *obj; /* the object, NULL for ANY/ADDRESS */
 	const struct fwc_addrset *addrs;
 };
 
 struct fwc_flow {
 	enum fwc_action action;
-	const char *name;          /* NULL when unnamed */
-	const char *id;            /* name, else "file:line" */
+	const char *name; /* NULL when unnamed */
+	const char *id;	  /* name, else "file:line" */
 	const char *description;
 	struct fwc_loc loc;
 	const char *from_attr;
@@ -223,13 +223,13 @@ struct fwc_flow {
 	struct fwc_words from;
 	struct fwc_words to;
 	struct fwc_words services;
-	const char *scope;         /* NULL, "none" or "boundary-group" */
+	const char *scope; /* NULL, "none" or "boundary-group" */
 	struct fwc_loc scope_loc;
-	const char *via;           /* NULL, "none" or a proxy name */
+	const char *via; /* NULL, "none" or a proxy name */
 	struct fwc_loc via_loc;
 	bool log;
 	bool bidirectional;
-	unsigned int index;        /* document order over all files */
+	unsigned int index; /* document order over all files */
 	/* sema */
 	struct fwc_ref *src;
 	size_t n_src;
@@ -238,17 +238,17 @@ struct fwc_flow {
 	struct fwc_service **svc;
 	size_t n_svc;
 	bool svc_any;
-	struct fwc_svc_match *m;   /* the services' matches, merged */
+	struct fwc_svc_match *m; /* the services' matches, merged */
 	size_t n_m;
 	struct fwc_proxy *via_proxy; /* resolved via=, NULL otherwise */
 };
 
 /* A vector of pointers to definitions of one kind. */
-#define FWC_DEFVEC(T)                                                        \
-	struct {                                                             \
-		T **v;                                                       \
-		size_t n;                                                    \
-		size_t cap;                                                  \
+#define FWC_DEFVEC(T)       \
+	struct {            \
+		T **v;      \
+		size_t n;   \
+		size_t cap; \
 	}
 
 struct fwc_policy {
@@ -256,7 +256,7 @@ struct fwc_policy {
 	const char *description;
 	struct fwc_loc loc;
 	enum fwc_action default_action; /* DROP or REJECT */
-	const char **files;        /* every file read, root first */
+	const char **files;		/* every file read, root first */
 	size_t n_files;
 	size_t cap_files;
 	FWC_DEFVEC(struct fwc_service) services;
@@ -270,7 +270,7 @@ struct fwc_policy {
 	FWC_DEFVEC(struct fwc_gateway) gateways;
 	FWC_DEFVEC(struct fwc_flow) flows;
 	struct fwc_resolver *names; /* sema: name tables */
-	bool resolve;               /* --resolve was given */
+	bool resolve;		    /* --resolve was given */
 };
 
 #endif

@@ -7,9 +7,9 @@
 
 struct fwc_sha256 {
 	uint32_t h[8];
-	uint64_t len;          /* bytes hashed so far */
+	uint64_t len;	       /* bytes hashed so far */
 	unsigned char buf[64]; /* pending partial block */
-	size_t n;              /* bytes in buf */
+	size_t n;	       /* bytes in buf */
 };
 
 void fwc_sha256_init(struct fwc_sha256 *s);

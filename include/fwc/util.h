@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 #define FWC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define FWC_NORETURN          __attribute__((noreturn))
-#define FWC_UNUSED            __attribute__((unused))
+#define FWC_NORETURN	      __attribute__((noreturn))
+#define FWC_UNUSED	      __attribute__((unused))
 #define FWC_ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
 
 #define FWC_VERSION "0.1.0"

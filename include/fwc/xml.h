@@ -19,24 +19,24 @@ struct fwc_xattr {
 };
 
 struct fwc_xnode {
-	const char *name; /* element local name */
-	struct fwc_loc loc; /* position of the '<' of the start tag */
+	const char *name;	 /* element local name */
+	struct fwc_loc loc;	 /* position of the '<' of the start tag */
 	struct fwc_xattr *attrs; /* in document order */
 	size_t n_attrs;
 	/* Character content with leading and trailing whitespace removed;
 	 * NULL when the element has no non-blank text. */
 	const char *text;
 	struct fwc_loc text_loc; /* first non-blank character of text */
-	struct fwc_xnode *kids; /* child elements in document order */
+	struct fwc_xnode *kids;	 /* child elements in document order */
 	size_t n_kids;
 };
 
 /* Limits on hostile input. A zero member means its default. */
 struct fwc_xml_limits {
-	size_t max_bytes;     /* file size (default 64 MiB) */
+	size_t max_bytes;	/* file size (default 64 MiB) */
 	unsigned int max_depth; /* element nesting (default 32) */
-	size_t max_elements;  /* elements in one file (default 4,000,000) */
-	size_t max_name;      /* attribute value length (default 4096) */
+	size_t max_elements;	/* elements in one file (default 4,000,000) */
+	size_t max_name;	/* attribute value length (default 4096) */
 	/* Attributes on one element (default 64); libxml2 2.9 checks
 	 * duplicates in quadratic time, so this is enforced before it
 	 * parses. */
@@ -58,7 +58,7 @@ int fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
     const struct fwc_xml_limits *lim, struct fwc_xnode **root);
 
 /* The attribute called name, or NULL. */
-const struct fwc_xattr *fwc_xnode_attr(const struct fwc_xnode *n,
-    const char *name);
+const struct fwc_xattr *fwc_xnode_attr(
+    const struct fwc_xnode *n, const char *name);
 
 #endif

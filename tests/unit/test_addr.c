@@ -64,15 +64,14 @@ parse_set(const char *const *items, size_t n)
 		const char *why;
 
 		if (strchr(items[i], '/'))
-			assert_int_equal(fwc_cidr_parse(items[i], &f, &x, &why),
-			    0);
+			assert_int_equal(
+			    fwc_cidr_parse(items[i], &f, &x, &why), 0);
 		else if (strchr(items[i], '-'))
-			assert_int_equal(fwc_range_parse(items[i], &f, &x, &why),
-			    0);
+			assert_int_equal(
+			    fwc_range_parse(items[i], &f, &x, &why), 0);
 		else {
-			assert_int_equal(fwc_addr_parse(items[i], &f, &x.lo,
-					     &why),
-			    0);
+			assert_int_equal(
+			    fwc_addr_parse(items[i], &f, &x.lo, &why), 0);
 			x.hi = x.lo;
 		}
 		if (f == FWC_FAM_IP4)
@@ -100,12 +99,12 @@ test_addr_parse_errors(void **state)
 	assert_string_equal(why, "missing '/length'");
 	assert_int_equal(fwc_cidr_parse("2001:db8::1/64", &f, &x, &why), -1);
 	assert_string_equal(why, "host bits set");
-	assert_int_equal(fwc_range_parse("10.0.0.9-10.0.0.1", &f, &x, &why),
-	    -1);
+	assert_int_equal(
+	    fwc_range_parse("10.0.0.9-10.0.0.1", &f, &x, &why), -1);
 	assert_string_equal(why, "first address is greater than last");
 	assert_int_equal(fwc_range_parse("10.0.0.1-::1", &f, &x, &why), -1);
-	assert_string_equal(why,
-	    "the two ends are of different address families");
+	assert_string_equal(
+	    why, "the two ends are of different address families");
 	assert_int_equal(fwc_addr_parse("10.0.0.256", &f, &x.lo, &why), -1);
 	assert_string_equal(why, "not an IPv4 or IPv6 address");
 	assert_int_equal(fwc_port_parse("0", false, &p, &why), -1);
@@ -171,11 +170,10 @@ test_addr_ops(void **state)
 	assert_false(fwc_addrset_subset(x, y));
 	assert_true(fwc_addrset_overlaps(x, y));
 	assert_true(fwc_addrset_fam_full(fwc_addrset_all(), FWC_FAM_IP6));
-	assert_string_equal(fmt_set(fwc_addrset_minus(A, fwc_addrset_all(),
-				fwc_addrset_all())),
+	assert_string_equal(
+	    fmt_set(fwc_addrset_minus(A, fwc_addrset_all(), fwc_addrset_all())),
 	    "");
-	assert_string_equal(fmt_set(fwc_addrset_union(A, x,
-				fwc_addrset_all())),
+	assert_string_equal(fmt_set(fwc_addrset_union(A, x, fwc_addrset_all())),
 	    "0.0.0.0/0 ::/0");
 }
 
@@ -208,13 +206,13 @@ check_bits(const struct fwc_addrset *s, const unsigned char bits[256])
 	for (unsigned int k = 0; k < 256; k++) {
 		struct fwc_u128 v = { 0, k };
 
-		assert_int_equal(fwc_addrset_contains(s, FWC_FAM_IP4, v),
-		    bits[k]);
+		assert_int_equal(
+		    fwc_addrset_contains(s, FWC_FAM_IP4, v), bits[k]);
 	}
 	/* Normalised: sorted, disjoint and not adjacent. */
 	for (size_t i = 1; i < s->n[FWC_FAM_IP4]; i++)
 		assert_true(s->v[FWC_FAM_IP4][i].lo.lo >
-		    s->v[FWC_FAM_IP4][i - 1].hi.lo + 1);
+			    s->v[FWC_FAM_IP4][i - 1].hi.lo + 1);
 }
 
 static void
@@ -267,8 +265,8 @@ test_addr_cidr_decomposition(void **state)
 	struct fwc_strbuf sb;
 
 	(void)state;
-	assert_int_equal(fwc_range_parse("10.0.0.1-10.0.0.14", &f, &x, &why),
-	    0);
+	assert_int_equal(
+	    fwc_range_parse("10.0.0.1-10.0.0.14", &f, &x, &why), 0);
 	fwc_strbuf_init(&sb);
 	fwc_ivl_cidrs(f, &x, cidr_cb, &sb);
 	assert_string_equal(sb.buf,
@@ -296,19 +294,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_addr_parse_errors, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_addr_prefix_configmgr,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_addr_normalise_and_format,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_parse_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_prefix_configmgr, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_normalise_and_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_addr_random_against_bitmap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_addr_cidr_decomposition,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_addr_ports, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_cidr_decomposition, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_ports, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,11 +68,11 @@ compile(struct fx *f, const char *xml, int want)
 	int rc;
 
 	memset(&opt, 0, sizeof(opt));
-	rc = fwc_compile_buffer(f->a, &f->dg, &opt, "t.xml", xml, strlen(xml),
-	    &p);
+	rc = fwc_compile_buffer(
+	    f->a, &f->dg, &opt, "t.xml", xml, strlen(xml), &p);
 	if (rc != want)
-		fail_msg("compile returned %d, diagnostics:\n%s", rc,
-		    diag_text(f));
+		fail_msg(
+		    "compile returned %d, diagnostics:\n%s", rc, diag_text(f));
 	return p;
 }
 
@@ -366,17 +366,17 @@ main(void)
 		    test_place_gateway_forward_antispoof, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_place_deny_before_allow_and_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_place_host_firewall,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_place_host_firewall, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_place_boundary_group_fallback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_place_proxy, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_place_proxy, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_place_wildcard_without_proxy_fails_closed, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_sema_errors, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sema_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sema_override_and_composition, setup, teardown),
 	};

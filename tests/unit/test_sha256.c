@@ -37,7 +37,10 @@ test_sha256_vectors(void **state)
 	assert_string_equal(digest("abc", 1),
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	for (size_t k = 0; k < 64; k++)
-		assert_string_equal(digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", k),
+		assert_string_equal(
+		    digest(
+			"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+			k),
 		    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	memset(million, 'a', 1000000);
 	assert_string_equal(digest(million, 333333),
