@@ -35,7 +35,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check check-unit check-golden check-examples \
-        check-integration check-cli check-headers update-golden asan-ubsan asan ubsan install \
+        check-integration check-cli check-install check-headers update-golden asan-ubsan asan ubsan install \
         uninstall format format-check clean bench fuzz
 
 all: $(BUILD)/fwc
@@ -54,6 +54,17 @@ deps:
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJS)
 	$(CC) $(FWC_LDFLAGS) -o $@ $^ $(XML_LIBS)
+
+# The installed library path is compiled into main.o: rebuild it when
+# DATADIR changes (make install PREFIX=/usr after a plain make).
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DATADIR)' > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(MAIN_OBJ): $(BUILD)/datadir.stamp
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -95,6 +106,9 @@ check-examples: $(BUILD)/fwc
 check-cli: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/cli.sh
 
+check-install:
+	sh tests/install.sh
+
 check-integration: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/integration/run.sh
 
@@ -110,6 +124,7 @@ check: deps
 	$(MAKE) check-golden
 	$(MAKE) check-examples
 	$(MAKE) check-cli
+	$(MAKE) check-install
 	$(MAKE) check-integration
 	$(MAKE) asan-ubsan
 
