@@ -35,7 +35,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check check-unit check-golden check-examples \
-        check-integration check-cli check-install check-headers update-golden asan-ubsan asan ubsan install \
+        check-integration check-cli check-backends check-install check-headers update-golden asan-ubsan asan ubsan install \
         uninstall format format-check clean bench fuzz
 
 all: $(BUILD)/fwc
@@ -106,6 +106,10 @@ check-examples: $(BUILD)/fwc
 check-cli: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/cli.sh
 
+check-backends: $(BUILD)/fwc
+	FWC=$(BUILD)/fwc sh tests/pf.sh
+	FWC=$(BUILD)/fwc sh tests/netsh.sh
+
 check-install:
 	sh tests/install.sh
 
@@ -124,6 +128,7 @@ check: deps
 	$(MAKE) check-golden
 	$(MAKE) check-examples
 	$(MAKE) check-cli
+	$(MAKE) check-backends
 	$(MAKE) check-install
 	$(MAKE) check-integration
 	$(MAKE) asan-ubsan

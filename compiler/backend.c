@@ -10,13 +10,21 @@
 
 /* Each backend file exports exactly one of these (style.md §4). */
 extern const struct fwc_backend fwc_backend_nft;
+extern const struct fwc_backend fwc_backend_iptables;
+extern const struct fwc_backend fwc_backend_ip6tables;
+extern const struct fwc_backend fwc_backend_pf;
+extern const struct fwc_backend fwc_backend_netsh;
 #ifdef FWC_HAVE_NETLINK
 extern const struct fwc_backend fwc_backend_netlink;
 #endif
 
 static const struct fwc_backend *const backends[] = {
 	&fwc_backend_nft,
+	&fwc_backend_iptables,
+	&fwc_backend_ip6tables,
+	&fwc_backend_pf,
 /* Text backends still to come, in this order: iptables, pf, netsh. */
+	&fwc_backend_netsh,
 #ifdef FWC_HAVE_NETLINK
 	&fwc_backend_netlink,
 #endif

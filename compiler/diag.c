@@ -105,8 +105,10 @@ fwc_diag_flush(struct fwc_diag *dg)
 {
 	struct fwc_diag_msg *v;
 
-	if (dg->n_held == 0)
+	if (dg->n_held == 0) {
+		fwc_diag_release(dg);
 		return;
+	}
 	/* Sort a copy whose group indices still point into held. */
 	v = fwc_xmalloc(dg->n_held * sizeof(*v));
 	memcpy(v, dg->held, dg->n_held * sizeof(*v));

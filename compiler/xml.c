@@ -46,6 +46,8 @@ const struct fwc_xml_limits fwc_xml_default_limits = {
 
 /* Longest value quoted in full in a diagnostic. */
 #define QUOTE_MAX 64
+/* Bytes given to the push parser at a time. */
+#define CHUNK (1u << 20)
 /* Validation errors kept from libxml2 for the fallback report. */
 #define RNG_ERRORS_MAX 32
 
@@ -321,6 +323,23 @@ utf8_seq(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* The code point of the n-byte UTF-8 sequence at p when XML 1.0 forbids
+ * it (controls other than tab, LF and CR; U+FFFE and U+FFFF; surrogates
+ * are not valid UTF-8), else UINT32_MAX. */
+static uint32_t
+xml_char(const unsigned char *p, size_t n)
+{
+	if (n == 1 && p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' &&
+	    p[0] != '\r')
+		return p[0];
+	if (n == 3 && p[0] == 0xEF && p[1] == 0xBF &&
+	    (p[2] == 0xBE || p[2] == 0xBF))
+		return 0xFFF0u | (p[2] & 0x3Fu);
+	return UINT32_MAX;
+}
+
+/* Rejects UTF-16 and UTF-32, invalid UTF-8 and characters that XML does
+ * not allow anywhere, each at its place. */
 static int
 check_encoding(struct pstate *ps)
 {
@@ -328,7 +347,9 @@ check_encoding(struct pstate *ps)
 	const unsigned char *end = s + ps->len;
 	const unsigned char *p;
 	const char *wide = wide_encoding(s, ps->len);
+	struct fwc_loc loc;
 	size_t n;
+	uint32_t c;
 
 	if (wide != NULL) {
 		ps->failed = true;
@@ -337,21 +358,25 @@ check_encoding(struct pstate *ps)
 		return -1;
 	}
 	for (p = s; p < end; p += n) {
-		if (*p != 0 && *p < 0x80) {
+		if (*p >= 0x20 && *p < 0x80) {
 			n = 1;
 			continue;
 		}
-		n = *p == 0 ? 0 : utf8_seq(p, end);
+		n = utf8_seq(p, end);
 		if (n == 0) {
-			struct fwc_loc loc = loc_at(ps, (size_t)(p - s));
-
+			loc = loc_at(ps, (size_t)(p - s));
 			ps->failed = true;
-			if (*p == 0)
-				fwc_error(ps->dg, &loc, "NUL byte in input");
-			else
-				fwc_error(ps->dg, &loc,
-				    "invalid UTF-8 (byte 0x%02x)",
-				    (unsigned int)*p);
+			fwc_error(ps->dg, &loc, "invalid UTF-8 (byte 0x%02x)",
+			    (unsigned int)*p);
+			return -1;
+		}
+		c = xml_char(p, n);
+		if (c != UINT32_MAX) {
+			loc = loc_at(ps, (size_t)(p - s));
+			ps->failed = true;
+			fwc_error(ps->dg, &loc,
+			    "invalid character U+%04X (not allowed in XML)",
+			    (unsigned int)c);
 			return -1;
 		}
 	}
@@ -410,9 +435,10 @@ check_declared_encoding(struct pstate *ps)
 
 /* Counts the attributes of every start tag before libxml2 parses them
  * (it checks duplicates in quadratic time) and notes where a DOCTYPE
- * starts. The scan follows markup only as far as it is well formed: on
- * anything odd it stops and leaves the diagnosis to libxml2, which then
- * stops too or resynchronises at the next '<' as this scan does. */
+ * starts. On well-formed input this scan sees the tags libxml2 sees, and
+ * libxml2 is stopped at its first fatal error (on_parse_error), so every
+ * tag it parses has been counted. Past a malformed tag the scan moves on
+ * to the next '<'; it ends at an unterminated construct. */
 static int
 prescan(struct pstate *ps)
 {
@@ -504,9 +530,16 @@ prescan(struct pstate *ps)
 				p++;
 			if (p >= end || (*p != '"' && *p != '\''))
 				break;
-			q = memchr(p + 1, *p, (size_t)(end - p - 1));
-			if (q == NULL)
+			/* libxml2 ends a value at a '<' (an error) and
+			 * resumes there. */
+			for (q = p + 1; q < end && *q != *p && *q != '<'; q++)
+				;
+			if (q == end)
 				return 0;
+			if (*q == '<') {
+				p = q;
+				break;
+			}
 			p = q + 1;
 		}
 	}
@@ -807,7 +840,8 @@ on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
  * libxml2 messages.
  */
 
-/* libxml2's own text, in our style: one line, lower case, no period. */
+/* libxml2's own text, in our style: one line, no "function: " prefix,
+ * lower case, no final period. */
 static const char *
 tidy_message(struct fwc_arena *a, const char *msg)
 {
@@ -817,8 +851,9 @@ tidy_message(struct fwc_arena *a, const char *msg)
 
 	if (msg == NULL)
 		return "invalid XML";
-	if (strncmp(msg, "StartTag: ", 10) == 0)
-		msg += 10;
+	n = strspn(msg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	if (n > 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		msg += n + 2;
 	s = fwc_arena_strdup(a, msg);
 	for (i = 0; s[i] != '\0'; i++)
 		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
@@ -831,95 +866,196 @@ tidy_message(struct fwc_arena *a, const char *msg)
 	return n > 0 ? s : "invalid XML";
 }
 
-static const char *
-parse_message(struct pstate *ps, const xmlError *e)
+/* Offset of the first byte after the blanks, comments and processing
+ * instructions (the XML declaration included) at the start of the
+ * input. */
+static size_t
+prolog_end(const struct pstate *ps)
 {
-	struct fwc_arena *a = ps->a;
+	const unsigned char *s = ps->src;
+	const unsigned char *lim = s + ps->len;
+	const unsigned char *p = s + ps->lines.first;
+	const unsigned char *q;
 
-	switch (e->code) {
-	case XML_ERR_TAG_NAME_MISMATCH:
-		if (e->str1 != NULL && e->str2 != NULL)
-			return fwc_arena_printf(a,
-			    "closing tag </%s> does not match <%s> opened on "
-			    "line %d",
-			    quote(a, e->str2), quote(a, e->str1), e->int1);
-		break;
-	case XML_ERR_TAG_NOT_FINISHED:
-		if (e->str1 != NULL)
-			return fwc_arena_printf(a,
-			    "unexpected end of file: <%s> opened on line %d is "
-			    "not closed",
-			    quote(a, e->str1), e->int1);
-		break;
-	case XML_ERR_UNDECLARED_ENTITY:
-	case XML_WAR_UNDECLARED_ENTITY:
-		if (e->str1 != NULL)
-			return fwc_arena_printf(a,
-			    "undefined entity '&%s;' (only &lt; &gt; &amp; "
-			    "&apos; &quot; and character references are "
-			    "allowed)",
-			    quote(a, e->str1));
-		break;
-	case XML_ERR_INVALID_CHAR:
-		if (e->message != NULL && strstr(e->message, "CharRef") != NULL)
-			return fwc_arena_printf(a,
-			    "invalid character reference (U+%04X is not allowed "
-			    "in XML)",
-			    (unsigned int)e->int1);
-		if (e->message != NULL && strstr(e->message, "Char ") != NULL)
-			return fwc_arena_printf(a,
-			    "invalid character U+%04X (not allowed in XML)",
-			    (unsigned int)e->int1);
-		break;
-	case XML_ERR_DOCUMENT_EMPTY:
-		return "document is empty";
-	case XML_ERR_DOCUMENT_END:
-		return "extra content after the root element";
-	case XML_ERR_ATTRIBUTE_REDEFINED:
-		if (e->str1 != NULL)
-			return fwc_arena_printf(a,
-			    "attribute '%s' appears twice", quote(a, e->str1));
-		break;
-	case XML_NS_ERR_UNDEFINED_NAMESPACE:
-		if (e->str1 != NULL && e->str2 != NULL && e->str3 == NULL)
-			return fwc_arena_printf(a,
-			    "undefined namespace prefix '%s' in <%s:%s>",
-			    quote(a, e->str1), quote(a, e->str1),
-			    quote(a, e->str2));
-		break;
-	default:
-		break;
+	for (;;) {
+		while (p < lim && is_blank(*p))
+			p++;
+		if (has_prefix(p, lim, "<!--"))
+			q = find(p + 4, lim, "-->");
+		else if (has_prefix(p, lim, "<?"))
+			q = find(p + 2, lim, "?>");
+		else
+			return (size_t)(p - s);
+		if (q == NULL)
+			return (size_t)(p - s);
+		p = q + 3 - (p[1] == '?');
 	}
-	return tidy_message(a, e->message);
 }
 
-/* Where a parser error is: libxml2's position, moved back to the '&' of
- * an undefined entity reference and to the '<' of an element with an
- * undefined prefix (libxml2 points after them). */
-static struct fwc_loc
-parse_error_loc(struct pstate *ps, const xmlError *e)
+/* The last occurrence of s that starts before off, or SIZE_MAX. */
+static size_t
+rfind(const struct pstate *ps, size_t off, const char *s)
 {
+	size_t n = strlen(s);
+	size_t i;
+
+	if (off > ps->len)
+		off = ps->len;
+	for (i = off; i > 0; i--)
+		if (ps->len - (i - 1) >= n &&
+		    memcmp(ps->src + i - 1, s, n) == 0)
+			return i - 1;
+	return SIZE_MAX;
+}
+
+/* "Extra content at the end of the document" is also what the push
+ * parser says when the input ends early: tell the cases apart. */
+static const char *
+document_end(
+    struct pstate *ps, xmlParserCtxtPtr ctxt, size_t off, struct fwc_loc *loc)
+{
+	xmlNodePtr open = ctxt->node;
+	const struct elem_pos *ep;
+	size_t start;
+
+	if (ps->depth > 0 && open != NULL && open->_private != NULL) {
+		ep = open->_private;
+		*loc = loc_at(ps, ps->len);
+		return fwc_arena_printf(ps->a,
+		    "unexpected end of file: <%s> opened on line %u is not "
+		    "closed",
+		    quote(ps->a, (const char *)open->name),
+		    (unsigned int)ep->loc.line);
+	}
+	(void)off;
+	if (ps->n_elements > 0)
+		return "extra content after the root element";
+	start = prolog_end(ps);
+	*loc = loc_at(ps, start);
+	if (start == ps->len)
+		return "document has no root element";
+	return "start tag expected";
+}
+
+/* The message and place of a parser error. libxml2's position is used,
+ * except where it points past the problem. */
+static const char *
+describe(struct pstate *ps, xmlParserCtxtPtr ctxt, const xmlError *e,
+    struct fwc_loc *loc)
+{
+	struct fwc_arena *a = ps->a;
 	size_t off = off_line_char(ps, e->line, e->int2);
 	size_t n;
 
 	if (off == SIZE_MAX)
-		return (struct fwc_loc){ ps->file,
+		*loc = (struct fwc_loc){ ps->file,
 			e->line > 0 ? (uint32_t)e->line : 0, 0 };
+	else
+		*loc = loc_at(ps, off);
 	switch (e->code) {
+	case XML_ERR_DOCUMENT_END:
+	case XML_ERR_DOCUMENT_EMPTY:
+		return document_end(ps, ctxt, off, loc);
+	case XML_ERR_TAG_NAME_MISMATCH:
+		if (e->str1 == NULL || e->str2 == NULL)
+			break;
+		return fwc_arena_printf(a,
+		    "closing tag </%s> does not match <%s> opened on line %d",
+		    quote(a, e->str2), quote(a, e->str1), e->int1);
+	case XML_ERR_TAG_NOT_FINISHED:
+		if (e->str1 == NULL)
+			break;
+		return fwc_arena_printf(a,
+		    "unexpected end of file: <%s> opened on line %d is not "
+		    "closed",
+		    quote(a, e->str1), e->int1);
+	case XML_ERR_GT_REQUIRED:
+		if (e->str1 == NULL)
+			break;
+		return fwc_arena_printf(
+		    a, "unterminated start tag <%s>", quote(a, e->str1));
+	case XML_ERR_SPACE_REQUIRED:
+		if (e->message == NULL ||
+		    strstr(e->message, "attributes construct") == NULL)
+			break;
+		if (off != SIZE_MAX && off >= ps->len)
+			return "unterminated start tag";
+		return "expected a blank, '>' or '/>' after an attribute";
+	case XML_ERR_ATTRIBUTE_NOT_STARTED:
+		return "attribute value must be quoted";
+	case XML_ERR_ATTRIBUTE_NOT_FINISHED:
+		return "unterminated attribute value";
+	case XML_ERR_COMMENT_NOT_FINISHED:
+		/* A comment holds no "<!--": the last one starts it. */
+		n = rfind(ps, off, "<!--");
+		if (n != SIZE_MAX)
+			*loc = loc_at(ps, n);
+		return "unterminated comment";
+	case XML_ERR_PI_NOT_FINISHED:
+		return "unterminated processing instruction";
+	case XML_ERR_CDATA_NOT_FINISHED:
+		return "unterminated CDATA section";
+	case XML_ERR_ENTITYREF_SEMICOL_MISSING:
+		return "missing ';' after an entity reference";
+	case XML_ERR_NAME_REQUIRED:
+		if (e->message == NULL ||
+		    strstr(e->message, "EntityRef") == NULL)
+			break;
+		if (off != SIZE_MAX && off > 0 && ps->src[off - 1] == '&')
+			*loc = loc_at(ps, off - 1);
+		return "'&' must start a reference (write '&amp;' for '&')";
 	case XML_ERR_UNDECLARED_ENTITY:
 	case XML_WAR_UNDECLARED_ENTITY:
-		n = e->str1 != NULL ? strlen(e->str1) + 2 : 0;
-		if (n > 0 && off >= n && ps->src[off - n] == '&')
-			off -= n;
+		if (e->str1 == NULL)
+			break;
+		/* libxml2 points after the reference. */
+		n = strlen(e->str1) + 2;
+		if (off != SIZE_MAX && off >= n && ps->src[off - n] == '&')
+			*loc = loc_at(ps, off - n);
+		return fwc_arena_printf(a,
+		    "undefined entity '&%s;' (only &lt; &gt; &amp; &apos; "
+		    "&quot; and character references are allowed)",
+		    quote(a, e->str1));
+	case XML_ERR_INVALID_CHAR:
+		if (e->message == NULL || strstr(e->message, "CharRef") == NULL)
+			break;
+		/* libxml2 points after the reference. */
+		n = rfind(ps, off, "&#");
+		if (n != SIZE_MAX && off - n <= 16)
+			*loc = loc_at(ps, n);
+		return fwc_arena_printf(a,
+		    "invalid character reference (U+%04X is not allowed "
+		    "in XML)",
+		    (unsigned int)e->int1);
+	case XML_ERR_ATTRIBUTE_REDEFINED:
+		if (e->str1 == NULL)
+			break;
+		return fwc_arena_printf(
+		    a, "attribute '%s' appears twice", quote(a, e->str1));
+	case XML_ERR_INTERNAL_ERROR:
+		if (e->message != NULL &&
+		    strstr(e->message, "Huge input") != NULL)
+			return "text or markup longer than 10000000 bytes";
+		/* Markup the content parser cannot take, such as a
+		 * DOCTYPE after the start of the document. */
+		if (off != SIZE_MAX &&
+		    has_prefix(ps->src + off, ps->src + ps->len, "<!"))
+			return "unexpected markup declaration (DTDs and entity "
+			       "declarations are not allowed)";
 		break;
 	case XML_NS_ERR_UNDEFINED_NAMESPACE:
-		if (e->str3 == NULL)
-			off = tag_start(ps, off);
-		break;
+		if (e->str1 == NULL || e->str2 == NULL || e->str3 != NULL)
+			break;
+		/* libxml2 points at the end of the start tag. */
+		if (off != SIZE_MAX)
+			*loc = loc_at(ps, tag_start(ps, off));
+		return fwc_arena_printf(a,
+		    "undefined namespace prefix '%s' in <%s:%s>",
+		    quote(a, e->str1), quote(a, e->str1), quote(a, e->str2));
 	default:
 		break;
 	}
-	return loc_at(ps, off);
+	return tidy_message(a, e->message);
 }
 
 /* Structured errors of the parser; data is the parser context. */
@@ -933,23 +1069,19 @@ on_parse_error(void *data, xmlErrorPtr e)
 
 	if (ps == NULL || e == NULL || ps->halted || ps->syntax_failed)
 		return;
-	if (e->level == XML_ERR_WARNING) {
-		if (ps->dg->stopped)
-			return;
-		loc = parse_error_loc(ps, e);
-		fwc_warning(ps->dg, &loc, "%s", parse_message(ps, e));
-		return;
+	if (e->level != XML_ERR_WARNING) {
+		ps->failed = true;
+		/* Anything after a fatal error is a consequence of it. */
+		if (e->level == XML_ERR_FATAL)
+			ps->syntax_failed = true;
 	}
-	ps->failed = true;
-	/* Without recovery libxml2 goes on after a fatal error only to find
-	 * consequences of the first one: report that one alone. */
-	if (e->level == XML_ERR_FATAL)
-		ps->syntax_failed = true;
 	if (ps->dg->stopped)
 		return;
-	loc = parse_error_loc(ps, e);
-	msg = parse_message(ps, e);
-	fwc_error(ps->dg, &loc, "%s", msg);
+	msg = describe(ps, ctxt, e, &loc);
+	if (e->level == XML_ERR_WARNING)
+		fwc_warning(ps->dg, &loc, "%s", msg);
+	else
+		fwc_error(ps->dg, &loc, "%s", msg);
 }
 
 /* Errors raised outside a parser context while we parse (memory, I/O):
@@ -1286,17 +1418,19 @@ values_walk(struct explainer *x, struct rng_attr *ra, const xmlNode *pat,
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (rng_is(c, "value")) {
-			v = c->children != NULL && c->children->content != NULL
-				? (const char *)c->children->content
-				: "";
+			v = "";
+			if (c->children != NULL && c->children->content != NULL)
+				v = (const char *)c->children->content;
 			FWC_VEC_PUSH(x->ps->a, ra->values, ra->n_values,
 			    ra->cap_values, v);
 		} else if (rng_is(c, "choice")) {
 			values_walk(x, ra, c, depth);
-		} else if (rng_is(c, "ref") && depth < 16 &&
-			   (d = rng_define(x, rng_attr_text(c, "name"))) !=
-			       NULL) {
-			values_walk(x, ra, d, depth + 1);
+		} else if (rng_is(c, "ref")) {
+			d = rng_define(x, rng_attr_text(c, "name"));
+			if (d == NULL || depth >= 16)
+				ra->any = true;
+			else
+				values_walk(x, ra, d, depth + 1);
 		} else {
 			ra->any = true;
 		}
@@ -1681,19 +1815,29 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	xmlNodePtr top;
 	struct fwc_xnode *out;
 	struct guard g;
+	size_t off;
+	size_t n;
+	unsigned int errors_before = ps->dg->errors;
 	int rc = -1;
 
 	lines_init(&ps->lines, ps->src, ps->len);
-	if (check_size(ps, ps->len) < 0 || check_encoding(ps) < 0 ||
-	    check_declared_encoding(ps) < 0 || prescan(ps) < 0)
+	if (check_size(ps, ps->len) < 0)
 		return -1;
 	if (ps->len == 0) {
+		ps->failed = true;
 		fwc_error(ps->dg, &(struct fwc_loc){ ps->file, 1, 1 },
 		    "document is empty");
 		return -1;
 	}
+	if (check_encoding(ps) < 0 || check_declared_encoding(ps) < 0 ||
+	    prescan(ps) < 0)
+		return -1;
 	guard_enter(&g, ps, on_stray_error);
-	ctxt = xmlCreateMemoryParserCtxt((const char *)ps->src, (int)ps->len);
+	/* The push parser stops at the first fatal error (the pull parser
+	 * would go on, parsing input that our prescan may not have seen as
+	 * it does). It is fed in chunks: it refuses to look more than 10 MB
+	 * ahead. */
+	ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL);
 	if (ctxt == NULL) {
 		guard_leave(&g);
 		FWC_BUG("cannot create an XML parser");
@@ -1702,7 +1846,13 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	ctxt->_private = ps;
 	xmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
 	hook_sax(ctxt->sax);
-	xmlParseDocument(ctxt);
+	for (off = 0; off < ps->len && !ps->syntax_failed && !ps->halted;
+	     off += n) {
+		n = ps->len - off < CHUNK ? ps->len - off : CHUNK;
+		xmlParseChunk(ctxt, (const char *)ps->src + off, (int)n, 0);
+	}
+	if (!ps->syntax_failed && !ps->halted)
+		xmlParseChunk(ctxt, NULL, 0, 1);
 	doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (!ctxt->wellFormed || !ctxt->nsWellFormed)
@@ -1725,6 +1875,9 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	}
 	xmlFreeDoc(doc);
 	guard_leave(&g);
+	if (rc < 0 && ps->dg->errors == errors_before && !ps->dg->stopped)
+		fwc_error(
+		    ps->dg, &(struct fwc_loc){ ps->file, 0, 0 }, "invalid XML");
 	return rc;
 }
 

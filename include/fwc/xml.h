@@ -47,8 +47,11 @@ extern const struct fwc_xml_limits fwc_xml_default_limits;
 
 /* Parses and validates the file at path. On success stores the root in
  * *root (arena-owned) and returns 0; else reports located errors in dg and
- * returns -1. lim may be NULL for the defaults. The file name stored in
- * locations is path as given (arena copy). */
+ * returns -1 (*root is NULL). lim may be NULL for the defaults. The file
+ * name stored in locations is path as given (arena copy). I/O errors
+ * ("cannot open: ...", "cannot read: ...") are reported at the file too.
+ * Process-wide libxml2 settings are restored on return; the compiled
+ * schema is kept for later calls. Not thread-safe. */
 int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
     const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);

@@ -48,6 +48,7 @@ teardown(void **state)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
+	fwc_diag_release(&f->dg);
 	fwc_arena_release(f->a);
 	fclose(f->sink);
 	free(f);

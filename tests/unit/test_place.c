@@ -42,6 +42,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
+	fwc_diag_release(&f->dg);
 	fwc_arena_release(f->a);
 	fclose(f->sink);
 	free(f);

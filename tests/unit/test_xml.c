@@ -512,6 +512,18 @@ test_xml_missing_file(void **state)
 }
 
 static void
+test_xml_directory(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_xnode *root = NULL;
+
+	assert_int_equal(
+	    fwc_xml_parse_file(f->a, &f->dg, "/", NULL, &root), -1);
+	assert_string_equal(
+	    diag_text(f), "/: error: cannot read: Is a directory\n");
+}
+
+static void
 test_xml_deep_nesting(void **state)
 {
 	struct fx *f = *state;
@@ -575,6 +587,25 @@ test_xml_value_limit(void **state)
 
 /* libxml2 2.9 checks duplicate attributes in quadratic time: thousands of
  * attributes are refused before it sees them. */
+/* After a syntax error libxml2 is not let loose on the rest of the
+ * input: here it would resume at the '<' inside the value. */
+static void
+test_xml_attribute_flood_after_error(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_strbuf sb;
+	size_t i;
+
+	fwc_strbuf_init(&sb);
+	fwc_strbuf_adds(&sb, "<policy name=\"p\" version=\"1\">\n<role x=\"<b");
+	for (i = 0; i < 200000; i++)
+		fwc_strbuf_addf(&sb, " a%zu=''", i);
+	fwc_strbuf_adds(&sb, "/>\"/></policy>");
+	fails(f, sb.buf,
+	    "t.xml:2:451: error: too many attributes on <b> (limit 64)\n");
+	fwc_strbuf_release(&sb);
+}
+
 static void
 test_xml_attribute_flood(void **state)
 {
@@ -653,7 +684,28 @@ test_xml_nul_byte(void **state)
 	    "<policy name=\"p\" version=\"1\">\0</policy>";
 
 	fails_n(f, src, sizeof(src) - 1, NULL,
-	    "t.xml:1:30: error: NUL byte in input\n");
+	    "t.xml:1:30: error: invalid character U+0000 (not allowed in "
+	    "XML)\n");
+}
+
+/* Characters XML never allows are refused wherever they are, comments
+ * and CDATA sections included. */
+static void
+test_xml_invalid_char(void **state)
+{
+	struct fx *f = *state;
+
+	fails(f,
+	    "<policy name=\"p\" version=\"1\">\n"
+	    "<!-- \x01 -->\n</policy>\n",
+	    "t.xml:2:6: error: invalid character U+0001 (not allowed in "
+	    "XML)\n");
+	fails(f, "<policy name=\"p\" version=\"1\"><![CDATA[\xEF\xBF\xBE]]>",
+	    "t.xml:1:39: error: invalid character U+FFFE (not allowed in "
+	    "XML)\n");
+	fails(f, "<policy name=\"p\" version=\"1\">&#x1;</policy>",
+	    "t.xml:1:30: error: invalid character reference (U+0001 is not "
+	    "allowed in XML)\n");
 }
 
 static void
@@ -678,6 +730,30 @@ test_xml_unclosed(void **state)
 	    "  <host name=\"h\">\n",
 	    "t.xml:3:1: error: unexpected end of file: <host> opened on line "
 	    "2 is not closed\n");
+}
+
+static void
+test_xml_syntax_messages(void **state)
+{
+	struct fx *f = *state;
+
+	fails(f, "<policy name=\"p\" version=\"1\">\n  <!-- x\n",
+	    "t.xml:2:3: error: unterminated comment\n");
+	fails(f, "<policy name=\"p\" version=\"1\">\n  <role name=r/>",
+	    "t.xml:2:14: error: attribute value must be quoted\n");
+	fails(f, "<policy name=\"p\" version=\"1\">\n  <role name=\"r",
+	    "t.xml:2:16: error: unterminated attribute value\n");
+	fails(f, "<policy name=\"p\" version=\"1\">\n  <role name=\"r\"",
+	    "t.xml:2:17: error: unterminated start tag\n");
+	fails(f, "<policy name=\"p\" version=\"1\">\n  <role name=\"r\"/x>",
+	    "t.xml:2:17: error: expected a blank, '>' or '/>' after an "
+	    "attribute\n");
+	fails(f, "<policy name=\"p\" version=\"1\" description=\"a & b\"/>",
+	    "t.xml:1:45: error: '&' must start a reference (write '&amp;' "
+	    "for '&')\n");
+	fails(f, "<policy name=\"p\" version=\"1\">\n<!DOCTYPE x></policy>",
+	    "t.xml:2:1: error: unexpected markup declaration (DTDs and "
+	    "entity declarations are not allowed)\n");
 }
 
 static void
@@ -710,7 +786,11 @@ test_xml_empty(void **state)
 	struct fx *f = *state;
 
 	fails(f, "", "t.xml:1:1: error: document is empty\n");
-	fails(f, " \n ", "t.xml:2:2: error: document is empty\n");
+	fails_n(f, NULL, 0, NULL, "t.xml:1:1: error: document is empty\n");
+	fails(f, " \n ", "t.xml:2:2: error: document has no root element\n");
+	fails(f, "<?xml version=\"1.0\"?>\n<!-- nothing -->\n",
+	    "t.xml:3:1: error: document has no root element\n");
+	fails(f, "policy", "t.xml:1:1: error: start tag expected\n");
 }
 
 static void
@@ -944,18 +1024,22 @@ main(void)
 		T(test_xml_too_large_default),
 		T(test_xml_file_ok),
 		T(test_xml_missing_file),
+		T(test_xml_directory),
 		T(test_xml_deep_nesting),
 		T(test_xml_depth_limit),
 		T(test_xml_element_limit),
 		T(test_xml_value_limit),
 		T(test_xml_attribute_flood),
+		T(test_xml_attribute_flood_after_error),
 		T(test_xml_invalid_utf8),
 		T(test_xml_overlong_utf8),
 		T(test_xml_utf16),
 		T(test_xml_declared_encoding),
 		T(test_xml_nul_byte),
+		T(test_xml_invalid_char),
 		T(test_xml_truncated),
 		T(test_xml_unclosed),
+		T(test_xml_syntax_messages),
 		T(test_xml_tag_mismatch),
 		T(test_xml_syntax_column_bytes),
 		T(test_xml_empty),
