@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwc/diag.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
 
@@ -306,4 +307,34 @@ fwc_emit_ports(struct fwc_strbuf *sb, const struct fwc_portset *ps,
 			fwc_strbuf_addf(sb, "%u%c%u", (unsigned int)p->lo, rsep,
 			    (unsigned int)p->hi);
 	}
+}
+
+void
+fwc_emit_check_ifname(struct fwc_emit_bad_ifnames *bad, const char *target,
+    const char *name, bool ok, const char *expect, const struct fwc_loc *loc,
+    struct fwc_diag *dg)
+{
+	struct fwc_strbuf shown;
+
+	if (name == NULL || ok)
+		return;
+	for (size_t i = 0; i < bad->n; i++)
+		if (strcmp(bad->v[i], name) == 0)
+			return;
+	bad->v = fwc_xrealloc(bad->v, (bad->n + 1) * sizeof(*bad->v));
+	bad->v[bad->n++] = name;
+	fwc_strbuf_init(&shown);
+	fwc_emit_safe(&shown, name, 64);
+	fwc_error(dg, loc,
+	    "target '%s' cannot express interface name '%s' (expected %s)",
+	    target, shown.buf, expect);
+	fwc_strbuf_release(&shown);
+}
+
+void
+fwc_emit_bad_ifnames_release(struct fwc_emit_bad_ifnames *bad)
+{
+	free(bad->v);
+	bad->v = NULL;
+	bad->n = 0;
 }

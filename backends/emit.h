@@ -11,6 +11,8 @@
 #include "fwc/addr.h"
 
 struct fwc_strbuf;
+struct fwc_diag;
+struct fwc_loc;
 
 /* True when fwc_emit_safe keeps the byte c: [A-Za-z0-9 ._:@+/=,-]. */
 bool fwc_emit_safe_char(unsigned char c);
@@ -77,5 +79,20 @@ void fwc_emit_cidrs(struct fwc_strbuf *sb, enum fwc_family f,
  * lo, rsep, hi ("8000-8080" for rsep '-'). */
 void fwc_emit_ports(struct fwc_strbuf *sb, const struct fwc_portset *ps,
     const char *sep, char rsep);
+
+/* Interface names already reported by a backend's check, so that each
+ * bad name is reported once. Held by value, zero-initialised; release. */
+struct fwc_emit_bad_ifnames {
+	const char **v; /* borrowed names, heap array */
+	size_t n;
+};
+
+/* Unless name is NULL, ok, or already reported, reports at loc
+ * "target 'TARGET' cannot express interface name 'NAME' (expected
+ * EXPECT)" with the name sanitised. */
+void fwc_emit_check_ifname(struct fwc_emit_bad_ifnames *bad, const char *target,
+    const char *name, bool ok, const char *expect, const struct fwc_loc *loc,
+    struct fwc_diag *dg);
+void fwc_emit_bad_ifnames_release(struct fwc_emit_bad_ifnames *bad);
 
 #endif

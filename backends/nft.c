@@ -26,13 +26,14 @@
 
 #define TABLE "inet fwc"
 
-#define IFNAME_MAX   15	 /* IFNAMSIZ - 1 */
-#define COMMENT_MAX  128 /* NFTNL_UDATA_COMMENT_MAXLEN */
-#define PREFIX_MAX   127 /* NF_LOG_PREFIXLEN - 1 */
-#define IDENT_MAX    96	 /* well below NFT_SET_MAXNAMELEN */
-#define LONG_NAME    48	 /* longer content-derived names get a hash */
-#define HEADER_FIELD 128 /* bytes of a name shown in the header */
-#define FQDN_MAX     253
+#define IFNAME_MAX    15 /* IFNAMSIZ - 1 */
+#define IFNAME_EXPECT "1 to 15 bytes of [A-Za-z0-9._-]"
+#define COMMENT_MAX   128 /* NFTNL_UDATA_COMMENT_MAXLEN */
+#define PREFIX_MAX    127 /* NF_LOG_PREFIXLEN - 1 */
+#define IDENT_MAX     96  /* well below NFT_SET_MAXNAMELEN */
+#define LONG_NAME     48  /* longer content-derived names get a hash */
+#define HEADER_FIELD  128 /* bytes of a name shown in the header */
+#define FQDN_MAX      253
 
 /* A named set that rules share, made from a list of ports or ICMP
  * types. */
@@ -63,9 +64,11 @@ static const unsigned int nd_types[] = { 135, 136, 133, 134 };
 static bool
 ifname_ok(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 	size_t i;
 
+	if (s == NULL)
+		return true;
 	if (n == 0 || n > IFNAME_MAX)
 		return false;
 	for (i = 0; i < n; i++) {
@@ -79,49 +82,23 @@ ifname_ok(const char *s)
 	return true;
 }
 
-static bool
-seen(const char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return true;
-	return false;
-}
-
-/* Reports each bad interface name once, at the first rule that uses it. */
-static void
-check_ifname(const char *name, const struct fwc_ir_rule *r, const char ***bad,
-    size_t *n_bad, struct fwc_diag *dg)
-{
-	struct fwc_strbuf shown;
-
-	if (name == NULL || ifname_ok(name) || seen(*bad, *n_bad, name))
-		return;
-	*bad = fwc_xrealloc(*bad, (*n_bad + 1) * sizeof(**bad));
-	(*bad)[(*n_bad)++] = name;
-	fwc_strbuf_init(&shown);
-	fwc_emit_safe(&shown, name, 64);
-	fwc_error(dg, &r->origin.loc,
-	    "target 'nft' cannot express interface name '%s' (expected 1 to "
-	    "%d bytes of [A-Za-z0-9._-])",
-	    shown.buf, IFNAME_MAX);
-	fwc_strbuf_release(&shown);
-}
-
 static int
 nft_check(const struct fwc_ruleset *rs, struct fwc_diag *dg)
 {
-	const char **bad = NULL;
-	size_t n_bad = 0;
+	struct fwc_emit_bad_ifnames bad = { NULL, 0 };
+	size_t n_bad;
 	size_t i;
 
 	for (i = 0; i < rs->n_rules; i++) {
-		check_ifname(rs->rules[i].iif, &rs->rules[i], &bad, &n_bad, dg);
-		check_ifname(rs->rules[i].oif, &rs->rules[i], &bad, &n_bad, dg);
+		const struct fwc_ir_rule *r = &rs->rules[i];
+
+		fwc_emit_check_ifname(&bad, "nft", r->iif, ifname_ok(r->iif),
+		    IFNAME_EXPECT, &r->origin.loc, dg);
+		fwc_emit_check_ifname(&bad, "nft", r->oif, ifname_ok(r->oif),
+		    IFNAME_EXPECT, &r->origin.loc, dg);
 	}
-	free(bad);
+	n_bad = bad.n;
+	fwc_emit_bad_ifnames_release(&bad);
 	return n_bad > 0 ? -1 : 0;
 }
 

@@ -220,38 +220,6 @@ fqdn_ok(const char *s)
 	return label > 0 && s[n - 1] != '-' && labels >= 2 && !digits;
 }
 
-static bool
-seen(const char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return true;
-	return false;
-}
-
-/* Reports each bad interface name once, at the first place using it. */
-static void
-check_ifname(const char *name, const struct fwc_loc *loc, const char ***bad,
-    size_t *n_bad, struct fwc_diag *dg)
-{
-	struct fwc_strbuf shown;
-
-	if (name == NULL || ifname_ok(name) || seen(*bad, *n_bad, name))
-		return;
-	*bad = fwc_xrealloc(*bad, (*n_bad + 1) * sizeof(**bad));
-	(*bad)[(*n_bad)++] = name;
-	fwc_strbuf_init(&shown);
-	fwc_emit_safe(&shown, name, 64);
-	fwc_error(dg, loc,
-	    "target 'pf' cannot express interface name '%s' (expected 1 to "
-	    "%d bytes of [A-Za-z0-9._-], starting with a letter, digit or "
-	    "'_', neither a number nor a pf keyword)",
-	    shown.buf, IFNAME_MAX);
-	fwc_strbuf_release(&shown);
-}
-
 /* The place of the first rule that uses set s, else the ruleset's. */
 static const struct fwc_loc *
 set_loc(const struct fwc_ruleset *rs, const struct fwc_ir_set *s)
@@ -330,25 +298,33 @@ check_rule(const struct fwc_ruleset *rs, size_t i, struct fwc_diag *dg)
 		    "input interface");
 }
 
+static void
+check_ifname(struct fwc_emit_bad_ifnames *bad, const char *name,
+    const struct fwc_loc *loc, struct fwc_diag *dg)
+{
+	fwc_emit_check_ifname(bad, "pf", name, name == NULL || ifname_ok(name),
+	    "1 to 15 bytes of [A-Za-z0-9._-], starting with a letter, digit "
+	    "or '_', neither a number nor a pf keyword",
+	    loc, dg);
+}
+
 static int
 pf_check(const struct fwc_ruleset *rs, struct fwc_diag *dg)
 {
 	unsigned int errors = dg->errors;
-	const char **bad = NULL;
-	size_t n_bad = 0;
+	struct fwc_emit_bad_ifnames bad = { NULL, 0 };
 	size_t i;
 
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
 
-		check_ifname(r->iif, &r->origin.loc, &bad, &n_bad, dg);
-		check_ifname(r->oif, &r->origin.loc, &bad, &n_bad, dg);
+		check_ifname(&bad, r->iif, &r->origin.loc, dg);
+		check_ifname(&bad, r->oif, &r->origin.loc, dg);
 		check_rule(rs, i, dg);
 	}
 	for (i = 0; i < rs->n_ifaces; i++)
-		check_ifname(
-		    rs->ifaces[i].name, &rs->ifaces[i].loc, &bad, &n_bad, dg);
-	free(bad);
+		check_ifname(&bad, rs->ifaces[i].name, &rs->ifaces[i].loc, dg);
+	fwc_emit_bad_ifnames_release(&bad);
 	check_fqdns(rs, dg);
 	if (rs->has_chain[FWC_CHAIN_FORWARD] && !rs->has_chain[FWC_CHAIN_INPUT])
 		fwc_error(dg, &rs->loc,
