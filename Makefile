@@ -23,12 +23,21 @@ XML_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libxml-2.0 2
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 FWC_CFLAGS = -std=c11 $(WARN) -fno-common $(CFLAGS) $(SANFLAGS)
-FWC_CPPFLAGS = -Iinclude -Ibackends -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+FWC_CPPFLAGS = -Iinclude -Ibackends -Ianalysis -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
                -DFWC_DATADIR='"$(DATADIR)/fwc"' $(XML_CFLAGS) $(CPPFLAGS)
 FWC_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
+# Feature fragments (mk/*.mk) add sources, libraries, Debian packages and
+# test steps: EXTRA_SRCS, EXTRA_LIBS, DEB_DEPS, CHECK_STEPS, SAN_STEPS.
+EXTRA_SRCS :=
+EXTRA_LIBS :=
+CHECK_STEPS := check-headers check-unit check-golden check-examples check-cli \
+               check-backends check-install check-integration
+SAN_STEPS := check-unit check-golden check-examples
+-include $(sort $(wildcard mk/*.mk))
+
 LIB_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) \
-            $(filter-out backends/nft_netlink.c,$(wildcard backends/*.c))
+            $(wildcard backends/*.c analysis/*.c) $(EXTRA_SRCS)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/policy_rng.o
 MAIN_OBJ := $(BUILD)/compiler/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -53,7 +62,7 @@ deps:
 	fi
 
 $(BUILD)/fwc: $(MAIN_OBJ) $(LIB_OBJS)
-	$(CC) $(FWC_LDFLAGS) -o $@ $^ $(XML_LIBS)
+	$(CC) $(FWC_LDFLAGS) -o $@ $^ $(XML_LIBS) $(EXTRA_LIBS)
 
 # The installed library path is compiled into main.o: rebuild it when
 # DATADIR changes (make install PREFIX=/usr after a plain make).
@@ -81,7 +90,7 @@ $(BUILD)/gen/policy_rng.o: $(BUILD)/gen/policy_rng.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(FWC_CPPFLAGS) $(FWC_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations -o $@ $< $(LIB_OBJS) $(XML_LIBS) $(CMOCKA_LIBS) $(FWC_LDFLAGS)
+	$(CC) $(FWC_CPPFLAGS) $(FWC_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations -o $@ $< $(LIB_OBJS) $(XML_LIBS) $(EXTRA_LIBS) $(CMOCKA_LIBS) $(FWC_LDFLAGS)
 
 run: deps
 	@$(MAKE) --no-print-directory all >/dev/null
@@ -123,21 +132,15 @@ check-headers:
 
 check: deps
 	$(MAKE) all
-	$(MAKE) check-headers
-	$(MAKE) check-unit
-	$(MAKE) check-golden
-	$(MAKE) check-examples
-	$(MAKE) check-cli
-	$(MAKE) check-backends
-	$(MAKE) check-install
-	$(MAKE) check-integration
-	$(MAKE) asan-ubsan
+	@for s in $(CHECK_STEPS) asan-ubsan; do \
+	  echo "== make $$s"; $(MAKE) --no-print-directory $$s || exit 1; \
+	done
 
 # Unit and golden suites again under AddressSanitizer and UBSan.
 asan-ubsan:
 	$(MAKE) BUILD=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	  SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
-	  check-unit check-golden check-examples
+	  $(SAN_STEPS)
 
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
@@ -159,7 +162,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fwc $(DESTDIR)$(MANDIR)/man1/fwc.1
 	rm -rf $(DESTDIR)$(DATADIR)/fwc
 
-FORMAT_SRCS = $(wildcard compiler/*.c backends/*.c backends/*.h include/fwc/*.h tests/unit/*.c)
+FORMAT_SRCS = $(wildcard compiler/*.c backends/*.c backends/*.h analysis/*.c analysis/*.h include/fwc/*.h tests/unit/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 

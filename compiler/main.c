@@ -12,6 +12,7 @@
 
 #include "fwc/arena.h"
 #include "fwc/backend.h"
+#include "fwc/cli.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
 #include "fwc/pipeline.h"
@@ -25,13 +26,6 @@
 
 #define MAX_INCLUDES 64
 
-static const char usage_text[] =
-    "usage: fwc compile POLICY (--gateway NAME | --host NAME) [-t TARGET] [-o FILE]\n"
-    "       fwc compile POLICY --all -o DIR\n"
-    "       fwc check   POLICY [--werror]\n"
-    "       fwc list    POLICY\n"
-    "       fwc --help | --version\n";
-
 static const char help_text[] =
     "fwc - compile a firewall policy into the rules of each enforcement point\n"
     "\n"
@@ -42,9 +36,11 @@ static const char help_text[] =
     "                                  target into DIR/NAME/, plus DIR/MANIFEST\n"
     "                                  (sha256 of each file)\n"
     "  check POLICY                    report errors and warnings, write nothing\n"
-    "  list POLICY                     enforcement points, targets, rule counts\n"
+    "  list POLICY                     enforcement points, targets, rule counts\n";
+
+static const char help_options[] =
     "\n"
-    "Options:\n"
+    "Options of compile, check and list:\n"
     "  -t, --target TARGET   output format (default: the enforcement point's,\n"
     "                        from its os: linux -> nft); --list-targets shows all\n"
     "  -o, --output FILE     write to FILE (atomically: temporary file, then\n"
@@ -83,6 +79,16 @@ struct cli {
 
 static int usage_error(const char *fmt, ...) FWC_PRINTF(1, 2);
 
+static void
+print_help(void)
+{
+	fwc_cli_print_usage(stdout);
+	fputs("\n", stdout);
+	fputs(help_text, stdout);
+	fwc_cli_print_command_help(stdout);
+	fputs(help_options, stdout);
+}
+
 static int
 usage_error(const char *fmt, ...)
 {
@@ -93,7 +99,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n", stderr);
-	fputs(usage_text, stderr);
+	fwc_cli_print_usage(stderr);
 	return EXIT_USAGE;
 }
 
@@ -116,7 +122,7 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 	memset(cl, 0, sizeof(*cl));
 	*rc = 0;
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		fwc_cli_print_usage(stderr);
 		*rc = EXIT_USAGE;
 		return -1;
 	}
@@ -126,9 +132,7 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 ||
 		    strcmp(a, "help") == 0) {
-			fputs(usage_text, stdout);
-			fputs("\n", stdout);
-			fputs(help_text, stdout);
+			print_help();
 			return -1;
 		}
 		if (strcmp(a, "--version") == 0) {
@@ -234,62 +238,6 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 	return 0;
 }
 
-/* Writes buf to path atomically (temporary file in the same directory,
- * fsync, rename), or to stdout for "-" / NULL. */
-static int
-write_output(const char *path, const char *buf, size_t len)
-{
-	char *tmp;
-	int fd;
-	size_t off = 0;
-
-	if (path == NULL || strcmp(path, "-") == 0) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
-			fprintf(stderr, "fwc: cannot write output: %s\n",
-			    strerror(errno));
-			return EXIT_SYSTEM;
-		}
-		return 0;
-	}
-	tmp = fwc_xmalloc(strlen(path) + 16);
-	sprintf(tmp, "%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		fprintf(stderr, "fwc: cannot create '%s': %s\n", tmp,
-		    strerror(errno));
-		free(tmp);
-		return EXIT_SYSTEM;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return EXIT_SYSTEM;
-}
-
 static int
 cmd_list(const struct fwc_program *prog)
 {
@@ -311,7 +259,7 @@ cmd_list(const struct fwc_program *prog)
 		    rs->os, rs->target, rs->n_sets, per[FWC_CHAIN_INPUT],
 		    per[FWC_CHAIN_FORWARD], per[FWC_CHAIN_OUTPUT]);
 	}
-	rc = write_output(NULL, sb.buf, sb.len);
+	rc = fwc_cli_write_output(NULL, sb.buf, sb.len);
 	fwc_strbuf_release(&sb);
 	return rc;
 }
@@ -389,7 +337,7 @@ cmd_compile(
 			return EXIT_REJECTED;
 		}
 	}
-	rc = write_output(cl->output, sb.buf, sb.len);
+	rc = fwc_cli_write_output(cl->output, sb.buf, sb.len);
 	fwc_strbuf_release(&sb);
 	return rc;
 }
@@ -504,7 +452,8 @@ cmd_all(
 			break;
 		}
 		*slash = '/';
-		rc = write_output(path, files[i].text.buf, files[i].text.len);
+		rc = fwc_cli_write_output(
+		    path, files[i].text.buf, files[i].text.len);
 		fwc_sha256_init(&h);
 		fwc_sha256_update(&h, files[i].text.buf, files[i].text.len);
 		fwc_sha256_hex(&h, hex);
@@ -514,7 +463,7 @@ cmd_all(
 		free(path);
 		path = fwc_xmalloc(strlen(cl->output) + 10);
 		sprintf(path, "%s/MANIFEST", cl->output);
-		rc = write_output(path, manifest.buf, manifest.len);
+		rc = fwc_cli_write_output(path, manifest.buf, manifest.len);
 	}
 	free(path);
 	fwc_strbuf_release(&manifest);
@@ -536,6 +485,8 @@ main(int argc, char **argv)
 	struct fwc_program *prog = NULL;
 	int rc;
 
+	if (argc >= 2 && fwc_cli_find_command(argv[1]) != NULL)
+		return fwc_cli_find_command(argv[1])->run(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &cl, &rc) < 0)
 		return rc;
 	memset(&opt, 0, sizeof(opt));

@@ -1,0 +1,203 @@
+/* Shared pieces of the command line: usage text of every command, the
+ * policy options every command accepts, compiling a policy for a command,
+ * and atomic output files. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fwc/arena.h"
+#include "fwc/cli.h"
+#include "fwc/diag.h"
+#include "fwc/pipeline.h"
+#include "fwc/util.h"
+
+static const char core_usage[] =
+    "usage: fwc compile POLICY (--gateway NAME | --host NAME) [-t TARGET] [-o FILE]\n"
+    "       fwc compile POLICY --all -o DIR\n"
+    "       fwc check   POLICY [--werror]\n"
+    "       fwc list    POLICY\n";
+
+static const struct fwc_command *const ext_commands[] = {
+	&fwc_cmd_apply,
+	&fwc_cmd_confirm,
+	&fwc_cmd_status,
+	&fwc_cmd_diff,
+	&fwc_cmd_query,
+	&fwc_cmd_verify,
+};
+
+const struct fwc_command *
+fwc_cli_find_command(const char *name)
+{
+	for (size_t i = 0; i < FWC_ARRAY_SIZE(ext_commands); i++)
+		if (strcmp(ext_commands[i]->name, name) == 0)
+			return ext_commands[i];
+	return NULL;
+}
+
+void
+fwc_cli_print_usage(FILE *out)
+{
+	fputs(core_usage, out);
+	for (size_t i = 0; i < FWC_ARRAY_SIZE(ext_commands); i++)
+		fputs(ext_commands[i]->usage, out);
+	fputs("       fwc --help | --version\n", out);
+}
+
+void
+fwc_cli_print_command_help(FILE *out)
+{
+	for (size_t i = 0; i < FWC_ARRAY_SIZE(ext_commands); i++)
+		fputs(ext_commands[i]->help, out);
+}
+
+int
+fwc_cli_usage_error(const struct fwc_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fwc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "usage:%s", cmd->usage + strlen("      "));
+	else
+		fwc_cli_print_usage(stderr);
+	return FWC_EXIT_USAGE;
+}
+
+int
+fwc_cli_policy_arg(const struct fwc_command *cmd,
+    struct fwc_cli_policy_opts *po, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--resolve") == 0) {
+		po->resolve = true;
+		return 1;
+	}
+	if (strcmp(a, "--werror") == 0) {
+		po->werror = true;
+		return 1;
+	}
+	if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+		po->verbose = true;
+		return 1;
+	}
+	if (strncmp(a, "-I", 2) == 0) {
+		const char *d = a[2] ? a + 2 : NULL;
+
+		if (d == NULL) {
+			if (++*i == argc) {
+				fwc_cli_usage_error(
+				    cmd, "option '%s' needs a directory", a);
+				return -1;
+			}
+			d = argv[*i];
+		}
+		if (po->n_includes == FWC_CLI_MAX_INCLUDES) {
+			fwc_cli_usage_error(cmd,
+			    "too many -I options (limit %d)",
+			    FWC_CLI_MAX_INCLUDES);
+			return -1;
+		}
+		po->includes[po->n_includes++] = d;
+		return 1;
+	}
+	return 0;
+}
+
+int
+fwc_cli_compile(const char *path, const struct fwc_cli_policy_opts *po,
+    struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program **prog)
+{
+	struct fwc_options opt;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.include_dirs = po->includes;
+	opt.n_include_dirs = po->n_includes;
+	opt.library_dir = getenv("FWC_POLICY_LIBRARY");
+	if (opt.library_dir == NULL || opt.library_dir[0] == '\0')
+		opt.library_dir = FWC_DATADIR "/policies";
+	opt.resolve = po->resolve;
+	opt.verbose = po->verbose;
+	fwc_diag_init(dg, stderr);
+	dg->werror = po->werror;
+	dg->verbose = po->verbose;
+	dg->sorted = true;
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "fwc: cannot read '%s': %s\n", path,
+		    strerror(errno));
+		return FWC_EXIT_SYSTEM;
+	}
+	if (fwc_compile_file(a, dg, &opt, path, prog) < 0 ||
+	    fwc_diag_failed(dg)) {
+		fwc_diag_flush(dg);
+		if (dg->werror && dg->errors == 0)
+			fputs("fwc: note: warnings are errors (--werror)\n",
+			    stderr);
+		return FWC_EXIT_REJECTED;
+	}
+	fwc_diag_flush(dg);
+	return 0;
+}
+
+int
+fwc_cli_write_output(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	int fd;
+	size_t off = 0;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+			fprintf(stderr, "fwc: cannot write output: %s\n",
+			    strerror(errno));
+			return FWC_EXIT_SYSTEM;
+		}
+		return 0;
+	}
+	tmp = fwc_xmalloc(strlen(path) + 16);
+	sprintf(tmp, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "fwc: cannot create '%s': %s\n", tmp,
+		    strerror(errno));
+		free(tmp);
+		return FWC_EXIT_SYSTEM;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, buf + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return FWC_EXIT_SYSTEM;
+}
