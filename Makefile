@@ -28,12 +28,14 @@ FWC_CPPFLAGS = -Iinclude -Ibackends -Ianalysis -D_POSIX_C_SOURCE=200809L -D_XOPE
 FWC_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Feature fragments (mk/*.mk) add sources, libraries, Debian packages and
-# test steps: EXTRA_SRCS, EXTRA_LIBS, DEB_DEPS, CHECK_STEPS, SAN_STEPS.
+# test steps: EXTRA_SRCS, EXTRA_LIBS, DEB_DEPS, CHECK_STEPS, SAN_STEPS,
+# BENCH_STEPS (run by `make bench`).
 EXTRA_SRCS :=
 EXTRA_LIBS :=
 CHECK_STEPS := check-headers check-unit check-golden check-examples check-cli \
                check-backends check-install check-integration
 SAN_STEPS := check-unit check-golden check-examples
+BENCH_STEPS :=
 -include $(sort $(wildcard mk/*.mk))
 
 LIB_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) \
@@ -45,7 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check check-unit check-golden check-examples \
         check-integration check-cli check-backends check-install check-headers update-golden asan-ubsan asan ubsan install \
-        uninstall format format-check clean bench fuzz
+        uninstall format format-check clean
 
 all: $(BUILD)/fwc
 

@@ -23,7 +23,7 @@ static const struct fwc_backend *const backends[] = {
 	&fwc_backend_iptables,
 	&fwc_backend_ip6tables,
 	&fwc_backend_pf,
-/* Text backends still to come, in this order: iptables, pf, netsh. */
+	/* Text backends still to come, in this order: iptables, pf, netsh. */
 	&fwc_backend_netsh,
 #ifdef FWC_HAVE_NETLINK
 	&fwc_backend_netlink,

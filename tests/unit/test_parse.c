@@ -141,7 +141,8 @@ test_parse_diamond_include_read_once(void **state)
 	struct fwc_policy *p = NULL;
 
 	put(f, "root.xml",
-	    HEAD "<include href=\"x.xml\"/><include href=\"y.xml\"/></policy>\n");
+	    HEAD
+	    "<include href=\"x.xml\"/><include href=\"y.xml\"/></policy>\n");
 	put(f, "x.xml", HEAD "<include href=\"common.xml\"/></policy>\n");
 	put(f, "y.xml", HEAD "<include href=\"./common.xml\"/></policy>\n");
 	put(f, "common.xml", HEAD "<role name=\"shared\"/></policy>\n");
@@ -209,12 +210,12 @@ main(void)
 		    test_parse_include_search_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_parse_diamond_include_read_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_include_cycle_chain,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_missing_include,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_names_and_lists,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parse_include_cycle_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parse_missing_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parse_names_and_lists, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
