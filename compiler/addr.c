@@ -414,6 +414,96 @@ fwc_addrset_union(struct fwc_arena *a, const struct fwc_addrset *x,
 }
 
 struct fwc_addrset *
+fwc_addrset_union_n(
+    struct fwc_arena *a, const struct fwc_addrset *const *sets, size_t n)
+{
+	struct fwc_addrset *s = fwc_arena_alloc(a, sizeof(*s));
+	int f;
+
+	for (f = 0; f < FWC_FAM_NR; f++) {
+		size_t total = 0;
+		size_t nonempty = 0;
+		size_t last = 0;
+		struct fwc_ivl *v;
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (sets[i]->n[f] == 0)
+				continue;
+			total += sets[i]->n[f];
+			nonempty++;
+			last = i;
+		}
+		if (nonempty == 0)
+			continue;
+		if (nonempty == 1) {
+			s->v[f] = sets[last]->v[f];
+			s->n[f] = sets[last]->n[f];
+			continue;
+		}
+		v = fwc_arena_alloc(a, total * sizeof(*v));
+		for (size_t i = 0; i < n; i++) {
+			if (sets[i]->n[f] == 0)
+				continue;
+			memcpy(
+			    v + k, sets[i]->v[f], sets[i]->n[f] * sizeof(*v));
+			k += sets[i]->n[f];
+		}
+		s->n[f] = normalise(v, k, (enum fwc_family)f);
+		s->v[f] = v;
+	}
+	return s;
+}
+
+/* The first index of the sorted, disjoint v[0..n) whose interval ends at
+ * or after x: binary search, so that a small set meets a large one in
+ * time logarithmic in the large one. */
+static size_t
+first_ending_from(const struct fwc_ivl *v, size_t n, struct fwc_u128 x)
+{
+	size_t lo = 0;
+	size_t hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fwc_u128_cmp(v[mid].hi, x) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Intersection of two sorted, disjoint lists, driven by the shorter (xv)
+ * and searching the longer: writes into v when it is not NULL and returns
+ * the number of intervals either way, so that callers can size exactly. */
+static size_t
+inter_ivls(const struct fwc_ivl *xv, size_t nx, const struct fwc_ivl *yv,
+    size_t ny, struct fwc_ivl *v)
+{
+	size_t k = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < nx && j < ny; i++) {
+		j += first_ending_from(yv + j, ny - j, xv[i].lo);
+		for (size_t m = j;
+		     m < ny && fwc_u128_cmp(yv[m].lo, xv[i].hi) <= 0; m++) {
+			if (v != NULL) {
+				v[k].lo = fwc_u128_cmp(xv[i].lo, yv[m].lo) > 0
+					      ? xv[i].lo
+					      : yv[m].lo;
+				v[k].hi = fwc_u128_cmp(xv[i].hi, yv[m].hi) < 0
+					      ? xv[i].hi
+					      : yv[m].hi;
+			}
+			k++;
+		}
+	}
+	return k;
+}
+
+struct fwc_addrset *
 fwc_addrset_inter(struct fwc_arena *a, const struct fwc_addrset *x,
     const struct fwc_addrset *y)
 {
@@ -423,39 +513,74 @@ fwc_addrset_inter(struct fwc_arena *a, const struct fwc_addrset *x,
 	for (f = 0; f < FWC_FAM_NR; f++) {
 		const struct fwc_ivl *xv = x->v[f];
 		const struct fwc_ivl *yv = y->v[f];
+		size_t nx = x->n[f];
+		size_t ny = y->n[f];
 		struct fwc_ivl *v;
-		size_t i = 0;
-		size_t j = 0;
-		size_t k = 0;
+		size_t k;
 
-		if (x->n[f] == 0 || y->n[f] == 0)
+		if (nx == 0 || ny == 0)
 			continue;
-		if (fwc_u128_cmp(xv[x->n[f] - 1].hi, yv[0].lo) < 0 ||
-		    fwc_u128_cmp(yv[y->n[f] - 1].hi, xv[0].lo) < 0)
+		if (fwc_u128_cmp(xv[nx - 1].hi, yv[0].lo) < 0 ||
+		    fwc_u128_cmp(yv[ny - 1].hi, xv[0].lo) < 0)
 			continue; /* disjoint spans: nothing to allocate */
-		v = fwc_arena_alloc(a, (x->n[f] + y->n[f]) * sizeof(*v));
-		while (i < x->n[f] && j < y->n[f]) {
-			struct fwc_u128 lo =
-			    fwc_u128_cmp(xv[i].lo, yv[j].lo) > 0 ? xv[i].lo
-								 : yv[j].lo;
-			struct fwc_u128 hi =
-			    fwc_u128_cmp(xv[i].hi, yv[j].hi) < 0 ? xv[i].hi
-								 : yv[j].hi;
+		if (nx > ny) {
+			const struct fwc_ivl *tv = xv;
+			size_t tn = nx;
 
-			if (fwc_u128_cmp(lo, hi) <= 0) {
-				v[k].lo = lo;
-				v[k].hi = hi;
-				k++;
-			}
-			if (fwc_u128_cmp(xv[i].hi, yv[j].hi) < 0)
-				i++;
-			else
-				j++;
+			xv = yv;
+			nx = ny;
+			yv = tv;
+			ny = tn;
 		}
+		k = inter_ivls(xv, nx, yv, ny, NULL);
+		if (k == 0)
+			continue;
+		v = fwc_arena_alloc(a, k * sizeof(*v));
+		inter_ivls(xv, nx, yv, ny, v);
 		s->v[f] = v;
 		s->n[f] = k;
 	}
 	return s;
+}
+
+/* x minus y for sorted, disjoint lists: like inter_ivls, counts when v is
+ * NULL and writes otherwise. */
+static size_t
+minus_ivls(const struct fwc_ivl *xv, size_t nx, const struct fwc_ivl *yv,
+    size_t ny, struct fwc_ivl *v)
+{
+	size_t k = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < nx; i++) {
+		struct fwc_u128 lo = xv[i].lo;
+		struct fwc_u128 hi = xv[i].hi;
+		bool live = true;
+
+		j += first_ending_from(yv + j, ny - j, lo);
+		for (size_t m = j;
+		     m < ny && live && fwc_u128_cmp(yv[m].lo, hi) <= 0; m++) {
+			if (fwc_u128_cmp(yv[m].lo, lo) > 0) {
+				if (v != NULL) {
+					v[k].lo = lo;
+					v[k].hi = u128_dec(yv[m].lo);
+				}
+				k++;
+			}
+			if (fwc_u128_cmp(yv[m].hi, hi) >= 0)
+				live = false;
+			else
+				lo = u128_inc(yv[m].hi);
+		}
+		if (live) {
+			if (v != NULL) {
+				v[k].lo = lo;
+				v[k].hi = hi;
+			}
+			k++;
+		}
+	}
+	return k;
 }
 
 struct fwc_addrset *
@@ -466,11 +591,8 @@ fwc_addrset_minus(struct fwc_arena *a, const struct fwc_addrset *x,
 	int f;
 
 	for (f = 0; f < FWC_FAM_NR; f++) {
-		const struct fwc_ivl *yv = y->v[f];
 		struct fwc_ivl *v;
-		size_t i;
-		size_t j = 0;
-		size_t k = 0;
+		size_t k;
 
 		if (x->n[f] == 0)
 			continue;
@@ -479,33 +601,11 @@ fwc_addrset_minus(struct fwc_arena *a, const struct fwc_addrset *x,
 			s->n[f] = x->n[f];
 			continue;
 		}
-		v = fwc_arena_alloc(a, (x->n[f] + y->n[f]) * sizeof(*v));
-		for (i = 0; i < x->n[f]; i++) {
-			struct fwc_u128 lo = x->v[f][i].lo;
-			struct fwc_u128 hi = x->v[f][i].hi;
-			bool live = true;
-
-			while (j < y->n[f] && fwc_u128_cmp(yv[j].hi, lo) < 0)
-				j++;
-			for (size_t m = j; m < y->n[f] && live &&
-					   fwc_u128_cmp(yv[m].lo, hi) <= 0;
-			     m++) {
-				if (fwc_u128_cmp(yv[m].lo, lo) > 0) {
-					v[k].lo = lo;
-					v[k].hi = u128_dec(yv[m].lo);
-					k++;
-				}
-				if (fwc_u128_cmp(yv[m].hi, hi) >= 0)
-					live = false;
-				else
-					lo = u128_inc(yv[m].hi);
-			}
-			if (live) {
-				v[k].lo = lo;
-				v[k].hi = hi;
-				k++;
-			}
-		}
+		k = minus_ivls(x->v[f], x->n[f], y->v[f], y->n[f], NULL);
+		if (k == 0)
+			continue;
+		v = fwc_arena_alloc(a, k * sizeof(*v));
+		minus_ivls(x->v[f], x->n[f], y->v[f], y->n[f], v);
 		s->v[f] = v;
 		s->n[f] = k;
 	}
@@ -570,15 +670,26 @@ fwc_addrset_overlaps(const struct fwc_addrset *x, const struct fwc_addrset *y)
 	int f;
 
 	for (f = 0; f < FWC_FAM_NR; f++) {
-		size_t i = 0;
+		const struct fwc_ivl *xv = x->v[f];
+		const struct fwc_ivl *yv = y->v[f];
+		size_t nx = x->n[f];
+		size_t ny = y->n[f];
 		size_t j = 0;
 
-		while (i < x->n[f] && j < y->n[f]) {
-			if (fwc_u128_cmp(x->v[f][i].hi, y->v[f][j].lo) < 0)
-				i++;
-			else if (fwc_u128_cmp(y->v[f][j].hi, x->v[f][i].lo) < 0)
-				j++;
-			else
+		if (nx > ny) {
+			const struct fwc_ivl *tv = xv;
+			size_t tn = nx;
+
+			xv = yv;
+			nx = ny;
+			yv = tv;
+			ny = tn;
+		}
+		/* Each interval of the shorter list looks up the first of
+		 * the longer that does not end before it. */
+		for (size_t i = 0; i < nx && j < ny; i++) {
+			j += first_ending_from(yv + j, ny - j, xv[i].lo);
+			if (j < ny && fwc_u128_cmp(yv[j].lo, xv[i].hi) <= 0)
 				return true;
 		}
 	}

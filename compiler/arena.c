@@ -1,6 +1,9 @@
-/* Region allocator. Memory comes in chunks that double in size up to 1 MiB;
+/* Region allocator. Memory comes in chunks that double in size up to 2 MiB;
  * large requests get a chunk of their own. Nothing is freed before
- * fwc_arena_release(). */
+ * fwc_arena_release(). Chunks of 2 MiB and more are mapped directly and,
+ * where Linux offers it, backed by transparent huge pages: a large policy
+ * fills hundreds of MiB, and one page fault per 4 KiB page was the
+ * largest single cost of compiling it (see docs/performance.md). */
 #include "fwc/arena.h"
 
 #include <stdalign.h>
@@ -9,14 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+/* Whole chunks, header included, of HUGE bytes or more are mapped. */
+#define HUGE	  ((size_t)2 << 20)
 #define CHUNK_MIN 4096
-#define CHUNK_MAX (1u << 20)
+#define CHUNK_MAX (HUGE - sizeof(struct chunk))
+/* First size of a growing array, in bytes. */
+#define GROW_MIN_BYTES 64
 
 struct chunk {
 	struct chunk *next;
 	size_t size; /* usable bytes after the header */
 	size_t used;
+	size_t map_len;	    /* bytes mapped with mmap, or 0 (from calloc) */
 	max_align_t data[]; /* aligned storage */
 };
 
@@ -45,16 +54,62 @@ fwc_arena_release(struct fwc_arena *a)
 		return;
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		if (c->map_len != 0)
+			munmap(c, c->map_len);
+		else
+			free(c);
 	}
 	free(a);
+}
+
+/* len bytes (a multiple of HUGE) of zeroed memory aligned on HUGE, so
+ * that the kernel can back it with huge pages; NULL when mmap fails or
+ * the system lacks anonymous mappings. */
+static void *
+map_huge(size_t len)
+{
+#ifdef MAP_ANONYMOUS
+	char *p = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *q;
+	size_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	q = (char *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	head = (size_t)(q - p);
+	if (head != 0)
+		munmap(p, head);
+	munmap(q + len, HUGE - head);
+#ifdef MADV_HUGEPAGE
+	madvise(q, len, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+	return q;
+#else
+	(void)len;
+	return NULL;
+#endif
 }
 
 static struct chunk *
 chunk_new(struct fwc_arena *a, size_t size)
 {
-	struct chunk *c = fwc_xmalloc(sizeof(*c) + size);
+	size_t total = sizeof(struct chunk) + size;
+	size_t len = (total + HUGE - 1) & ~(HUGE - 1);
+	struct chunk *c = NULL;
 
+	/* Either way the memory comes zeroed without being touched (fresh
+	 * pages), and nothing in a chunk is ever reused, so allocations
+	 * need no memset of their own. */
+	if (total >= HUGE)
+		c = map_huge(len);
+	if (c != NULL) {
+		c->map_len = len;
+		size = len - sizeof(*c);
+	} else {
+		c = fwc_xcalloc(1, total);
+		c->map_len = 0;
+	}
 	c->size = size;
 	c->used = 0;
 	a->total += sizeof(*c) + size;
@@ -96,7 +151,6 @@ fwc_arena_alloc(struct fwc_arena *a, size_t n)
 	}
 	p = (char *)c->data + c->used;
 	c->used += n;
-	memset(p, 0, n);
 	return p;
 }
 
@@ -139,11 +193,16 @@ void *
 fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
     size_t *cap, size_t elsz)
 {
-	size_t ncap = *cap ? *cap : 8;
+	size_t ncap = *cap;
 	void *p;
 
 	if (need <= *cap)
 		return old;
+	/* Most vectors stay short (a flow's few references and services):
+	 * start at about 64 bytes rather than a fixed count, since arena
+	 * memory is never given back until the end. */
+	if (ncap == 0)
+		ncap = elsz >= GROW_MIN_BYTES ? 1 : GROW_MIN_BYTES / elsz;
 	while (ncap < need)
 		ncap *= 2;
 	if (ncap > SIZE_MAX / elsz)

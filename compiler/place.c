@@ -328,6 +328,18 @@ own_src(const struct xflow *xf)
 	return xf->act == FWC_ACT_ACCEPT ? xf->src.named : xf->src.all;
 }
 
+/* x and y's common part: the shared empty set when they do not meet,
+ * which is the usual case for a flow and one interface of many, so that
+ * it costs a lookup and no memory. */
+static const struct fwc_addrset *
+inter_if_any(
+    struct plctx *c, const struct fwc_addrset *x, const struct fwc_addrset *y)
+{
+	if (!fwc_addrset_overlaps(x, y))
+		return &fwc_addrset_empty;
+	return fwc_addrset_inter(c->a, x, y);
+}
+
 static void
 place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 {
@@ -350,7 +362,7 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 		for (size_t i = 0; i < g->n_ifaces; i++) {
 			const struct fwc_iface *in = &g->ifaces[i];
 			const struct fwc_addrset *s =
-			    fwc_addrset_inter(c->a, xf->src.all, behind[i]);
+			    inter_if_any(c, xf->src.all, behind[i]);
 			const char *sw = in->name;
 
 			if (!fwc_addrset_is_empty(to_gw) &&
@@ -359,8 +371,8 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 				    NULL, s, to_gw, false, sw, "gateway");
 			if (!fwc_addrset_is_empty(from_gw) &&
 			    !(xf->dst.wild && !in->is_any)) {
-				const struct fwc_addrset *d = fwc_addrset_inter(
-				    c->a, xf->dst.all, behind[i]);
+				const struct fwc_addrset *d =
+				    inter_if_any(c, xf->dst.all, behind[i]);
 
 				add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL,
 				    in->name, from_gw, d, in->is_any, "gateway",
@@ -376,8 +388,7 @@ place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
 					continue;
 				if (xf->dst.wild && !out->is_any)
 					continue;
-				d = fwc_addrset_inter(
-				    c->a, xf->dst.all, behind[e]);
+				d = inter_if_any(c, xf->dst.all, behind[e]);
 				if (fwc_addrset_is_empty(d) &&
 				    !(out->is_any && xf->dst.n_fqdns))
 					continue;

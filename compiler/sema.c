@@ -36,6 +36,14 @@ static const char *const kind_names[] = {
 	[FWC_REF_ADDRESS] = "address",
 };
 
+/* Address sets gathered for one fwc_addrset_union_n(): uniting them one
+ * at a time would cost time quadratic in the number of sets. */
+struct setvec {
+	const struct fwc_addrset **v;
+	size_t n;
+	size_t cap;
+};
+
 struct sctx {
 	struct fwc_arena *a;
 	struct fwc_diag *dg;
@@ -261,6 +269,7 @@ static void
 resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 {
 	struct ivlvec ex;
+	struct setvec parts;
 	const struct fwc_addrset *s;
 	bool has_ex = false;
 
@@ -275,24 +284,29 @@ resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 	}
 	b->state = 1;
 	memset(&ex, 0, sizeof(ex));
+	memset(&parts, 0, sizeof(parts));
 	s = addr_items(c, b->items, b->n_items, false);
+	FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap, s);
 	for (size_t i = 0; i < b->n_items; i++) {
 		const struct fwc_item *it = &b->items[i];
 
 		if (it->kind == FWC_ITEM_REF) {
-			s = fwc_addrset_union(
-			    c->a, s, boundary_ref(c, it->value, &it->vloc));
+			FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
+			    boundary_ref(c, it->value, &it->vloc));
 		} else if (it->kind == FWC_ITEM_ADSITE) {
 			struct fwc_adsite *ad = lookup(c, &c->adsites,
 			    it->value, -1, &it->vloc, "AD site");
 
 			if (ad != NULL && ad->addrs != NULL)
-				s = fwc_addrset_union(c->a, s, ad->addrs);
+				FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
+				    ad->addrs);
 		} else if (it->kind == FWC_ITEM_EXCLUDE) {
 			addr_item(c, it, &ex, false);
 			has_ex = true;
 		}
 	}
+	if (parts.n > 1)
+		s = fwc_addrset_union_n(c->a, parts.v, parts.n);
 	if (has_ex) {
 		bool was_empty = fwc_addrset_is_empty(s);
 
@@ -671,14 +685,16 @@ resolve_host(struct sctx *c, struct fwc_host *h)
 static void
 resolve_role(struct sctx *c, struct fwc_role *r)
 {
-	const struct fwc_addrset *s = &fwc_addrset_empty;
+	struct setvec parts;
 
+	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < r->n_items; i++)
-		s = fwc_addrset_union(c->a, s,
+		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
 		    boundary_ref(c, r->items[i].value, &r->items[i].vloc));
 	for (size_t i = 0; i < r->n_hosts; i++)
-		s = fwc_addrset_union(c->a, s, r->hosts[i]->addrs);
-	r->addrs = s;
+		FWC_VEC_PUSH(
+		    c->a, parts.v, parts.n, parts.cap, r->hosts[i]->addrs);
+	r->addrs = fwc_addrset_union_n(c->a, parts.v, parts.n);
 }
 
 static void
@@ -703,13 +719,14 @@ resolve_proxy(struct sctx *c, struct fwc_proxy *x)
 static void
 resolve_bgroup(struct sctx *c, struct fwc_bgroup *g)
 {
-	const struct fwc_addrset *s = &fwc_addrset_empty;
+	struct setvec parts;
 	size_t cap = 0;
 
+	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < g->n_items; i++)
-		s = fwc_addrset_union(c->a, s,
+		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
 		    boundary_ref(c, g->items[i].value, &g->items[i].vloc));
-	g->addrs = s;
+	g->addrs = fwc_addrset_union_n(c->a, parts.v, parts.n);
 	for (size_t i = 0; i < g->n_systems; i++) {
 		struct fwc_host *h = lookup(c, &c->net, g->systems[i].s,
 		    NS_HOST, &g->systems[i].loc, "host");
@@ -1040,13 +1057,17 @@ build_namespaces(struct sctx *c)
 static void
 check_hosts_in_boundaries(struct sctx *c)
 {
-	const struct fwc_addrset *all = &fwc_addrset_empty;
+	const struct fwc_addrset *all;
 	struct fwc_policy *p = c->p;
+	struct setvec parts;
 
 	if (p->boundaries.n == 0)
 		return;
+	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < p->boundaries.n; i++)
-		all = fwc_addrset_union(c->a, all, p->boundaries.v[i]->addrs);
+		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
+		    p->boundaries.v[i]->addrs);
+	all = fwc_addrset_union_n(c->a, parts.v, parts.n);
 	for (size_t i = 0; i < p->hosts.n; i++) {
 		struct fwc_host *h = p->hosts.v[i];
 

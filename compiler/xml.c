@@ -37,9 +37,9 @@ extern const char fwc_policy_rng[];
 extern const unsigned long fwc_policy_rng_len;
 
 const struct fwc_xml_limits fwc_xml_default_limits = {
-	.max_bytes = 64u << 20,
+	.max_bytes = 16u << 20,
 	.max_depth = 32,
-	.max_elements = 4000000,
+	.max_elements = 500000,
 	.max_name = 4096,
 	.max_attrs = 64,
 };
@@ -48,6 +48,8 @@ const struct fwc_xml_limits fwc_xml_default_limits = {
 #define QUOTE_MAX 64
 /* Bytes given to the push parser at a time. */
 #define CHUNK (1u << 20)
+/* Entries of the element and attribute name cache (a power of two). */
+#define NAME_CACHE 64
 /* Validation errors kept from libxml2 for the fallback report. */
 #define RNG_ERRORS_MAX 32
 
@@ -79,6 +81,13 @@ struct pstate {
 	bool halted;	    /* we stopped libxml2 */
 	bool syntax_failed; /* libxml2 reported a fatal error */
 	bool failed;	    /* any error reported for this input */
+	/* Arena copies of element and attribute names by libxml2's
+	 * pointer (one per name in its dictionary): a policy uses a few
+	 * dozen names a million times. */
+	struct {
+		const xmlChar *key;
+		const char *copy;
+	} names[NAME_CACHE];
 };
 
 /* Position records hung on libxml2 nodes through _private. */
@@ -1279,6 +1288,21 @@ text_of(struct pstate *ps, xmlNodePtr xn)
 	return p;
 }
 
+/* The arena copy of a name from libxml2's tree. Names come from the
+ * parser's dictionary, which outlives the conversion: equal pointers are
+ * equal names. */
+static const char *
+name_copy(struct pstate *ps, const xmlChar *name)
+{
+	size_t h = ((uintptr_t)name >> 4) & (NAME_CACHE - 1);
+
+	if (ps->names[h].key != name) {
+		ps->names[h].key = name;
+		ps->names[h].copy = fwc_arena_strdup(ps->a, (const char *)name);
+	}
+	return ps->names[h].copy;
+}
+
 static void
 convert(struct pstate *ps, xmlNodePtr xn, struct fwc_xnode *out)
 {
@@ -1288,7 +1312,7 @@ convert(struct pstate *ps, xmlNodePtr xn, struct fwc_xnode *out)
 	size_t n;
 	size_t i;
 
-	out->name = fwc_arena_strdup(ps->a, (const char *)xn->name);
+	out->name = name_copy(ps, xn->name);
 	out->loc = ep != NULL ? ep->loc : (struct fwc_loc){ ps->file, 0, 0 };
 	n = 0;
 	for (at = xn->properties; at != NULL; at = at->next)
@@ -1307,8 +1331,7 @@ convert(struct pstate *ps, xmlNodePtr xn, struct fwc_xnode *out)
 			    (const char *)at->ns->prefix,
 			    (const char *)at->name);
 		else
-			xa->name =
-			    fwc_arena_strdup(ps->a, (const char *)at->name);
+			xa->name = name_copy(ps, at->name);
 		xa->value = attr_value(ps, at);
 		xa->loc = at->_private != NULL
 			      ? *(const struct fwc_loc *)at->_private

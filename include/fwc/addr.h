@@ -77,6 +77,10 @@ struct fwc_addrset *fwc_addrset_from(struct fwc_arena *a,
     const struct fwc_ivl *v4, size_t n4, const struct fwc_ivl *v6, size_t n6);
 struct fwc_addrset *fwc_addrset_union(struct fwc_arena *a,
     const struct fwc_addrset *x, const struct fwc_addrset *y);
+/* The union of sets[0..n), in time O(N log N) for N intervals in all: for
+ * many sets, where repeated fwc_addrset_union() would be quadratic. */
+struct fwc_addrset *fwc_addrset_union_n(
+    struct fwc_arena *a, const struct fwc_addrset *const *sets, size_t n);
 struct fwc_addrset *fwc_addrset_inter(struct fwc_arena *a,
     const struct fwc_addrset *x, const struct fwc_addrset *y);
 struct fwc_addrset *fwc_addrset_minus(struct fwc_arena *a,

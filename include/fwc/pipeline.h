@@ -18,6 +18,9 @@ struct fwc_options {
 	const char *library_dir; /* installed policy library, may be NULL */
 	bool resolve;		 /* resolve plain FQDNs at compile time */
 	bool verbose;
+	/* <include> is an error: untrusted in-memory input (the fuzzers)
+	 * must not read files. */
+	bool no_includes;
 };
 
 /* Parses the policy file at path and every file it includes into one

@@ -33,9 +33,9 @@ struct fwc_xnode {
 
 /* Limits on hostile input. A zero member means its default. */
 struct fwc_xml_limits {
-	size_t max_bytes;	/* file size (default 64 MiB) */
+	size_t max_bytes;	/* file size (default 16 MiB) */
 	unsigned int max_depth; /* element nesting (default 32) */
-	size_t max_elements;	/* elements in one file (default 4,000,000) */
+	size_t max_elements;	/* elements in one file (default 500,000) */
 	size_t max_name;	/* attribute value length (default 4096) */
 	/* Attributes on one element (default 64); libxml2 2.9 checks
 	 * duplicates in quadratic time, so this is enforced before it

@@ -456,7 +456,7 @@ test_xml_too_large_file(void **state)
 	assert_string_equal(diag_text(f), expect);
 }
 
-/* A sparse file over the default limit (64 MiB) is refused from its size
+/* A sparse file over the default limit (16 MiB) is refused from its size
  * alone: nothing is read. */
 static void
 test_xml_too_large_default(void **state)
@@ -467,13 +467,13 @@ test_xml_too_large_default(void **state)
 	double t0;
 
 	write_tmp(f, "<policy", 7);
-	assert_int_equal(truncate(f->tmp, 65L << 20), 0);
+	assert_int_equal(truncate(f->tmp, 17L << 20), 0);
 	t0 = now();
 	assert_int_equal(
 	    fwc_xml_parse_file(f->a, &f->dg, f->tmp, NULL, &root), -1);
 	assert_true(now() - t0 < 0.5);
 	snprintf(expect, sizeof(expect),
-	    "%s: error: file is too large (68157440 bytes, limit 67108864)\n",
+	    "%s: error: file is too large (17825792 bytes, limit 16777216)\n",
 	    f->tmp);
 	assert_string_equal(diag_text(f), expect);
 	assert_true(fwc_arena_size(f->a) < (1u << 20));
