@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "parsers.h"
 #include "fwc/backend.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
@@ -1093,6 +1094,7 @@ const struct fwc_backend fwc_backend_iptables = {
 	.caps = FWC_CAP_LOG,
 	.check = ipt_check,
 	.emit = ipt_emit,
+	.parse = fwc_iptables_parse,
 };
 
 const struct fwc_backend fwc_backend_ip6tables = {
@@ -1103,4 +1105,5 @@ const struct fwc_backend fwc_backend_ip6tables = {
 	.caps = FWC_CAP_IPV6 | FWC_CAP_LOG,
 	.check = ip6t_check,
 	.emit = ip6t_emit,
+	.parse = fwc_ip6tables_parse,
 };

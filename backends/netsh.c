@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "parsers.h"
 #include "fwc/backend.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
@@ -617,4 +618,5 @@ const struct fwc_backend fwc_backend_netsh = {
 	.caps = FWC_CAP_IPV6 | FWC_CAP_LOG,
 	.check = netsh_check,
 	.emit = netsh_emit,
+	.parse = fwc_netsh_parse,
 };

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "parsers.h"
 #include "fwc/backend.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
@@ -1012,4 +1013,5 @@ const struct fwc_backend fwc_backend_pf = {
 	.caps = FWC_CAP_IPV6 | FWC_CAP_SETS | FWC_CAP_LOG | FWC_CAP_FQDN,
 	.check = pf_check,
 	.emit = pf_emit,
+	.parse = fwc_pf_parse,
 };

@@ -6,11 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct fwc_arena;
 struct fwc_ruleset;
 struct fwc_strbuf;
 struct fwc_diag;
 
-#define FWC_BACKEND_ABI 1 /* bump on any change to struct fwc_backend */
+#define FWC_BACKEND_ABI 2 /* bump on any change to struct fwc_backend */
 
 enum fwc_cap {
 	FWC_CAP_IPV6 = 1u << 0,
@@ -37,10 +38,22 @@ struct fwc_backend {
 	    struct fwc_diag *dg);
 	int (*apply)(const struct fwc_ruleset *rs,
 	    const struct fwc_apply_opts *opts, struct fwc_diag *dg);
-	/* Reads this target's own output back into a ruleset, for verify. */
-	int (*parse)(const char *text, size_t len, struct fwc_ruleset *out,
-	    struct fwc_diag *dg);
+	/* Reads this target's own output back into *out (zeroed by the
+	 * caller) in first-match form: rules tried in stored order, the
+	 * first match decides, else the chain default (see
+	 * include/fwc/eval.h). file names the text in diagnostics and in
+	 * each rule's origin.loc (NULL = "<output>"); everything is
+	 * allocated from a. Returns -1 with located errors in dg on any
+	 * text it does not understand. */
+	int (*parse)(struct fwc_arena *a, const char *file, const char *text,
+	    size_t len, struct fwc_ruleset *out, struct fwc_diag *dg);
 };
+
+/* Sets how the nft backends lay out large chains (--nft-layout): "auto"
+ * (dispatch trees beyond 64 rules of a family in a chain), "tree"
+ * (beyond 8) or "flat" (one rule after the other). Returns 0, or -1 for
+ * an unknown value. */
+int fwc_nft_layout_parse(const char *s);
 
 /* The backend called name, or NULL. */
 const struct fwc_backend *fwc_backend_find(const char *name);
