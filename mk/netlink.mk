@@ -1,0 +1,12 @@
+# The netlink backend (issue 4): libnftnl + libmnl, used only by
+# backends/nft_netlink.c; `fwc apply`, `fwc confirm`, `fwc status`.
+NL_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnftnl libmnl 2>/dev/null))
+EXTRA_LIBS += $(shell pkg-config --libs libnftnl libmnl 2>/dev/null || echo -lnftnl -lmnl)
+DEB_DEPS += libnftnl-dev libmnl-dev nftables time
+
+$(BUILD)/backends/nft_netlink.o: FWC_CFLAGS += $(NL_CFLAGS) -D_GNU_SOURCE
+
+BENCH_STEPS += bench-apply
+.PHONY: bench-apply
+bench-apply: $(BUILD)/fwc
+	FWC=$(BUILD)/fwc sh tools/bench-apply.sh
