@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fwc/arena.h"
+#include "fwc/backend.h"
 #include "fwc/cli.h"
 #include "fwc/diag.h"
 #include "fwc/pipeline.h"
@@ -90,6 +91,20 @@ fwc_cli_policy_arg(const struct fwc_command *cmd,
 		po->verbose = true;
 		return 1;
 	}
+	if (strcmp(a, "--nft-layout") == 0) {
+		if (++*i == argc) {
+			fwc_cli_usage_error(
+			    cmd, "option '%s' needs a value", a);
+			return -1;
+		}
+		if (fwc_nft_layout_parse(argv[*i]) < 0) {
+			fwc_cli_usage_error(cmd,
+			    "unknown --nft-layout '%s' (auto, tree or flat)",
+			    argv[*i]);
+			return -1;
+		}
+		return 1;
+	}
 	if (strncmp(a, "-I", 2) == 0) {
 		const char *d = a[2] ? a + 2 : NULL;
 
@@ -154,10 +169,25 @@ fwc_cli_write_output(const char *path, const char *buf, size_t len)
 	char *tmp;
 	int fd;
 	size_t off = 0;
+	struct stat st;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 			fprintf(stderr, "fwc: cannot write output: %s\n",
+			    strerror(errno));
+			return FWC_EXIT_SYSTEM;
+		}
+		return 0;
+	}
+	/* An existing path that is not a regular file (/dev/null, a FIFO)
+	 * is written in place: renaming over it would replace a device
+	 * node with a file when run as root. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		FILE *f = fopen(path, "w");
+
+		if (f == NULL || fwrite(buf, 1, len, f) != len ||
+		    fclose(f) != 0) {
+			fprintf(stderr, "fwc: cannot write '%s': %s\n", path,
 			    strerror(errno));
 			return FWC_EXIT_SYSTEM;
 		}

@@ -19,6 +19,7 @@
 #include "fwc/sha256.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
+#include "lint.h"
 
 #define EXIT_REJECTED 1
 #define EXIT_USAGE    2
@@ -51,6 +52,9 @@ static const char help_options[] =
     "      --resolve         resolve plain DNS names of endpoints now\n"
     "      --werror          treat warnings as errors\n"
     "      --dump-ir         print the intermediate representation instead\n"
+    "      --nft-layout L    nft: auto (default: verdict-map dispatch chains\n"
+    "                        when a chain has over 64 rules of a family),\n"
+    "                        tree (over 8) or flat (one rule after another)\n"
     "  -v, --verbose         list every flow that matches no address\n"
     "      --list-targets    list the available targets\n"
     "  -h, --help            this help\n"
@@ -157,7 +161,19 @@ parse_args(int argc, char **argv, struct cli *cl, int *rc)
 			cl->werror = true;
 		else if (strcmp(a, "--dump-ir") == 0)
 			cl->dump_ir = true;
-		else if (strcmp(a, "--all") == 0)
+		else if (strcmp(a, "--nft-layout") == 0) {
+			if (++i == argc) {
+				*rc =
+				    usage_error("option '%s' needs a value", a);
+				return -1;
+			}
+			if (fwc_nft_layout_parse(argv[i]) < 0) {
+				*rc = usage_error(
+				    "unknown --nft-layout '%s' (auto, tree or flat)",
+				    argv[i]);
+				return -1;
+			}
+		} else if (strcmp(a, "--all") == 0)
 			cl->all = true;
 		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
 			cl->verbose = true;
@@ -279,6 +295,8 @@ cmd_check(const struct fwc_program *prog, struct fwc_diag *dg)
 		if (be != NULL && be->check != NULL)
 			be->check(rs, dg);
 	}
+	if (dg->errors == 0)
+		fwc_lint(prog, dg);
 	fwc_diag_flush(dg);
 	if (fwc_diag_failed(dg))
 		return EXIT_REJECTED;
@@ -436,6 +454,18 @@ cmd_all(
 	fwc_strbuf_init(&manifest);
 	if (rc == 0 && make_dir(cl->output) < 0)
 		rc = EXIT_SYSTEM;
+	/* The old MANIFEST goes before any file is replaced and the new one
+	 * comes last: a run killed in between leaves no MANIFEST, never one
+	 * that describes files it does not match (docs/security.md). */
+	if (rc == 0) {
+		path = fwc_xmalloc(strlen(cl->output) + 10);
+		sprintf(path, "%s/MANIFEST", cl->output);
+		if (unlink(path) < 0 && errno != ENOENT) {
+			fprintf(stderr, "fwc: cannot remove '%s': %s\n", path,
+			    strerror(errno));
+			rc = EXIT_SYSTEM;
+		}
+	}
 	for (size_t i = 0; i < n_files && rc == 0; i++) {
 		struct fwc_sha256 h;
 		char hex[65];

@@ -1,0 +1,303 @@
+/* Constant-time chains for the nft model: when a base chain holds many
+ * rules of one family, they move into a dispatch tree (nft_tree.h). The
+ * base chain keeps its stateful rules and gets one jump per family to the
+ * tree's root; each lookup node becomes a chain with one verdict-map rule
+ * (`iifname vmap @m`, `ip saddr vmap @m`, ...) and each leaf a chain with
+ * the rules whole, as the flat layout writes them. A new connection then
+ * meets at most about a dozen rules whatever the policy size. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwc/arena.h"
+#include "fwc/backend.h"
+#include "fwc/strbuf.h"
+#include "fwc/util.h"
+#include "nft_model.h"
+#include "nft_tree.h"
+
+static enum fwc_nft_layout layout = FWC_NFT_LAYOUT_AUTO;
+
+void
+fwc_nft_set_layout(enum fwc_nft_layout l)
+{
+	layout = l;
+}
+
+enum fwc_nft_layout
+fwc_nft_get_layout(void)
+{
+	return layout;
+}
+
+int
+fwc_nft_layout_parse(const char *s)
+{
+	if (strcmp(s, "auto") == 0)
+		layout = FWC_NFT_LAYOUT_AUTO;
+	else if (strcmp(s, "tree") == 0)
+		layout = FWC_NFT_LAYOUT_TREE;
+	else if (strcmp(s, "flat") == 0)
+		layout = FWC_NFT_LAYOUT_FLAT;
+	else
+		return -1;
+	return 0;
+}
+
+struct dctx {
+	struct fwc_nft_table *t;
+	const struct fwc_nft_chain *base;
+	enum fwc_family family;
+	const struct fwc_dt *tree;
+	/* The model rule of each IR rule of the family, by IR index. */
+	const struct fwc_nft_rule **by_ir;
+	const char **chain_of; /* chain name per node id */
+};
+
+static struct fwc_nft_prim *
+add_prim(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
+{
+	struct fwc_nft_prim *p;
+
+	r->p = fwc_xrealloc(r->p, (r->n + 1) * sizeof(*r->p));
+	p = &r->p[r->n++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	return p;
+}
+
+static struct fwc_nft_rule *
+add_rule(struct fwc_nft_chain *c)
+{
+	struct fwc_nft_rule *r;
+
+	c->rules = fwc_xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
+	r = &c->rules[c->n_rules++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static struct fwc_nft_chain *
+add_chain(struct fwc_nft_table *t, const char *name)
+{
+	struct fwc_nft_chain *c;
+
+	if (t->n_dchains == t->cap_dchains) {
+		t->cap_dchains = t->cap_dchains ? 2 * t->cap_dchains : 16;
+		t->dchains = fwc_xrealloc(
+		    t->dchains, t->cap_dchains * sizeof(*t->dchains));
+	}
+	c = &t->dchains[t->n_dchains++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->regular = true;
+	return c;
+}
+
+static struct fwc_nft_set *
+add_map(struct fwc_nft_table *t, const char *name, enum fwc_nft_key key)
+{
+	struct fwc_nft_set *s = fwc_xcalloc(1, sizeof(*s));
+
+	s->name = name;
+	s->key = key;
+	s->vmap = true;
+	s->interval = key != FWC_NFT_KEY_IFNAME;
+	if (t->n_sets == t->cap_sets) {
+		t->cap_sets = t->cap_sets ? t->cap_sets * 2 : 16;
+		t->sets = fwc_xrealloc(t->sets, t->cap_sets * sizeof(*t->sets));
+	}
+	t->sets[t->n_sets++] = s;
+	s->id = (uint32_t)t->n_sets;
+	return s;
+}
+
+static void
+copy_rule(struct fwc_nft_chain *c, const struct fwc_nft_rule *src)
+{
+	struct fwc_nft_rule *r = add_rule(c);
+
+	*r = *src;
+	r->p = fwc_xmalloc(src->n * sizeof(*r->p));
+	memcpy(r->p, src->p, src->n * sizeof(*r->p));
+}
+
+static int
+vel_cmp(const void *pa, const void *pb)
+{
+	const struct fwc_nft_vmap_el *a = pa;
+	const struct fwc_nft_vmap_el *b = pb;
+
+	if (a->iv.lo.hi != b->iv.lo.hi)
+		return a->iv.lo.hi < b->iv.lo.hi ? -1 : 1;
+	if (a->iv.lo.lo != b->iv.lo.lo)
+		return a->iv.lo.lo < b->iv.lo.lo ? -1 : 1;
+	return 0;
+}
+
+/* Chain names first (a node's map names its children), then contents. */
+static void
+name_nodes(struct dctx *d)
+{
+	const char *fam = d->family == FWC_FAM_IP4 ? "v4" : "v6";
+
+	for (size_t i = 0; i < d->tree->n_nodes; i++) {
+		struct fwc_strbuf sb;
+
+		fwc_strbuf_init(&sb);
+		fwc_strbuf_addf(&sb, "%s_%s_%zu", d->base->name, fam, i);
+		d->chain_of[i] = fwc_emit_names_add(&d->t->names, sb.buf, "");
+		fwc_strbuf_release(&sb);
+	}
+}
+
+static void
+fill_node(struct dctx *d, const struct fwc_dt_node *nd)
+{
+	struct fwc_nft_table *t = d->t;
+	struct fwc_nft_chain *c = add_chain(t, d->chain_of[nd->id]);
+	struct fwc_nft_set *m;
+	struct fwc_nft_rule *r;
+	struct fwc_nft_prim *p;
+	enum fwc_nft_key key;
+	enum fwc_nft_prim_kind kind;
+	size_t n_el = 0;
+
+	if (nd->kind == FWC_DT_LEAF) {
+		for (size_t i = 0; i < nd->n_rules; i++)
+			copy_rule(c, d->by_ir[nd->rules[i] - t->rs->rules]);
+		return;
+	}
+	switch (nd->kind) {
+	case FWC_DT_IIF:
+		key = FWC_NFT_KEY_IFNAME;
+		kind = FWC_NFT_P_IIFNAME_VMAP;
+		break;
+	case FWC_DT_OIF:
+		key = FWC_NFT_KEY_IFNAME;
+		kind = FWC_NFT_P_OIFNAME_VMAP;
+		break;
+	case FWC_DT_SRC:
+	case FWC_DT_DST:
+		key = d->family == FWC_FAM_IP4 ? FWC_NFT_KEY_IPV4
+					       : FWC_NFT_KEY_IPV6;
+		kind = nd->kind == FWC_DT_SRC ? FWC_NFT_P_SADDR_VMAP
+					      : FWC_NFT_P_DADDR_VMAP;
+		break;
+	case FWC_DT_LEAF:
+	default:
+		FWC_BUG("bad node kind");
+	}
+	m = add_map(t, fwc_emit_names_add(&t->names, c->name, "_map"), key);
+	for (size_t b = 0; b < nd->n_br; b++)
+		n_el += key == FWC_NFT_KEY_IFNAME ? 1 : nd->br[b].n;
+	m->vel = fwc_xcalloc(n_el ? n_el : 1, sizeof(*m->vel));
+	for (size_t b = 0; b < nd->n_br; b++) {
+		const struct fwc_dt_branch *br = &nd->br[b];
+		const char *to = d->chain_of[br->child->id];
+
+		if (key == FWC_NFT_KEY_IFNAME) {
+			m->vel[m->n_vel].ifname = br->ifname;
+			m->vel[m->n_vel++].chain = to;
+			continue;
+		}
+		for (size_t k = 0; k < br->n; k++) {
+			m->vel[m->n_vel].iv = br->v[k];
+			m->vel[m->n_vel++].chain = to;
+		}
+	}
+	/* Address maps list their intervals in address order. */
+	if (key != FWC_NFT_KEY_IFNAME)
+		qsort(m->vel, m->n_vel, sizeof(*m->vel), vel_cmp);
+	r = add_rule(c);
+	p = add_prim(r, kind);
+	p->family = d->family;
+	p->set = m;
+	if (nd->other != NULL) {
+		r = add_rule(c);
+		add_prim(r, FWC_NFT_P_JUMP)->str = d->chain_of[nd->other->id];
+	}
+}
+
+/* Moves the rules of family f of chain c into a tree when there are more
+ * than threshold of them; returns true when it did. */
+static bool
+dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
+    struct fwc_nft_chain *c, enum fwc_family f, size_t threshold)
+{
+	const struct fwc_ir_rule **ir =
+	    fwc_xmalloc((c->n_rules ? c->n_rules : 1) * sizeof(*ir));
+	size_t n = 0;
+	struct fwc_dt tree;
+	struct dctx d;
+	struct fwc_nft_rule *jump;
+	struct fwc_nft_rule *keep;
+	size_t n_keep = 0;
+	bool placed = false;
+
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].ir != NULL && c->rules[i].ir->family == f)
+			ir[n++] = c->rules[i].ir;
+	if (n <= threshold) {
+		free(ir);
+		return false;
+	}
+	fwc_dt_build(a, ir, n, f, FWC_NFT_LEAF_MAX, &tree);
+	memset(&d, 0, sizeof(d));
+	d.t = t;
+	d.base = c;
+	d.family = f;
+	d.tree = &tree;
+	d.by_ir = fwc_xcalloc(t->rs->n_rules, sizeof(*d.by_ir));
+	d.chain_of = fwc_xcalloc(tree.n_nodes, sizeof(*d.chain_of));
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].ir != NULL && c->rules[i].ir->family == f)
+			d.by_ir[c->rules[i].ir - t->rs->rules] = &c->rules[i];
+	name_nodes(&d);
+	for (size_t i = 0; i < tree.n_nodes; i++)
+		fill_node(&d, tree.nodes[i]);
+	/* The base chain: its own rules and the other family's, with one
+	 * jump to the root where the first moved rule stood. */
+	keep = fwc_xcalloc(c->n_rules + 1, sizeof(*keep));
+	for (size_t i = 0; i < c->n_rules; i++) {
+		struct fwc_nft_rule *r = &c->rules[i];
+
+		if (r->ir == NULL || r->ir->family != f) {
+			keep[n_keep++] = *r;
+			continue;
+		}
+		if (!placed) {
+			jump = &keep[n_keep++];
+			memset(jump, 0, sizeof(*jump));
+			add_prim(jump, FWC_NFT_P_NFPROTO)->family = f;
+			add_prim(jump, FWC_NFT_P_JUMP)->str =
+			    d.chain_of[tree.root->id];
+			placed = true;
+		}
+		free(r->p);
+	}
+	free(c->rules);
+	c->rules = keep;
+	c->n_rules = n_keep;
+	free(d.by_ir);
+	free(d.chain_of);
+	free(ir);
+	return true;
+}
+
+void
+fwc_nft_model_dispatch(struct fwc_nft_table *t)
+{
+	struct fwc_arena *a;
+	size_t threshold;
+
+	if (layout == FWC_NFT_LAYOUT_FLAT)
+		return;
+	threshold = layout == FWC_NFT_LAYOUT_TREE ? FWC_NFT_LEAF_MAX
+						  : FWC_NFT_AUTO_THRESHOLD;
+	a = fwc_arena_new();
+	for (size_t i = 0; i < t->n_chains; i++)
+		for (int f = 0; f < FWC_FAM_NR; f++)
+			dispatch_family(
+			    t, a, &t->chains[i], (enum fwc_family)f, threshold);
+	fwc_arena_release(a);
+}
