@@ -169,6 +169,7 @@ fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
 	    fwc_sema(a, dg, opt, p) < 0 || fwc_place(a, dg, p, out) < 0 ||
 	    fwc_opt(a, dg, *out) < 0)
 		return -1;
+	(*out)->source = p;
 	return 0;
 }
 
@@ -184,5 +185,6 @@ fwc_compile_buffer(struct fwc_arena *a, struct fwc_diag *dg,
 	    fwc_sema(a, dg, opt, p) < 0 || fwc_place(a, dg, p, out) < 0 ||
 	    fwc_opt(a, dg, *out) < 0)
 		return -1;
+	(*out)->source = p;
 	return 0;
 }

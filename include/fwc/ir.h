@@ -19,6 +19,7 @@
 #include "fwc/diag.h"
 
 struct fwc_arena;
+struct fwc_policy;
 struct fwc_strbuf;
 
 enum fwc_action { FWC_ACT_ACCEPT, FWC_ACT_DROP, FWC_ACT_REJECT, FWC_ACT_NR };
@@ -117,6 +118,9 @@ struct fwc_program {
 	const char *policy;	  /* policy name */
 	struct fwc_ruleset **eps; /* sorted: gateways then hosts, by name */
 	size_t n_eps;
+	/* The resolved policy it was compiled from (set by
+	 * fwc_compile_file/buffer), for lint; NULL otherwise. */
+	const struct fwc_policy *source;
 };
 
 extern const char *const fwc_action_names[FWC_ACT_NR];	/* accept, drop... */

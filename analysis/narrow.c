@@ -1,0 +1,387 @@
+/* Narrowing (analysis/narrow.h). In a ruleset whose drop and reject rules
+ * all come before its accept rules, a packet is accepted iff some accept
+ * rule matches it and no other rule does: its fate depends only on the
+ * set of rules matching it. Rules are compared by content (action and
+ * every match, sets by their addresses, not their names), so when OLD and
+ * NEW hold the same multiset of rules apart from a few, only packets
+ * matched by one of those few can change fate. That region is built from
+ * the differing rules alone, and only the rules whose boxes intersect
+ * the box of a differing rule (found through an index of the differing
+ * rules by destination interval) take part in building the verdict
+ * sets. */
+#include "narrow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwc/util.h"
+
+struct key {
+	uint64_t a, b;
+	size_t idx;
+};
+
+static void
+mix(struct key *k, uint64_t v)
+{
+	k->a = (k->a ^ v) * 0x100000001b3ull;
+	k->a ^= k->a >> 29;
+	k->b = (k->b + v) * 0x9e3779b97f4a7c15ull;
+	k->b ^= k->b >> 31;
+}
+
+static void
+mix_str(struct key *k, const char *s)
+{
+	if (s == NULL) {
+		mix(k, 0x5a5a);
+		return;
+	}
+	mix(k, 0xa5a5);
+	for (; *s; s++)
+		mix(k, (unsigned char)*s);
+}
+
+static void
+mix_set(struct key *k, const struct fwc_ir_set *s)
+{
+	if (s == NULL) {
+		mix(k, 0x77);
+		return;
+	}
+	mix(k, (uint64_t)s->family + 1000);
+	mix(k, s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		mix(k, s->v[i].lo.hi);
+		mix(k, s->v[i].lo.lo);
+		mix(k, s->v[i].hi.hi);
+		mix(k, s->v[i].hi.lo);
+	}
+}
+
+static void
+mix_ports(struct key *k, const struct fwc_portset *p)
+{
+	mix(k, p->n + 2000);
+	for (size_t i = 0; i < p->n; i++)
+		mix(k, ((uint64_t)p->v[i].lo << 16) | p->v[i].hi);
+}
+
+static struct key
+rule_key(const struct fwc_ir_rule *r, size_t idx)
+{
+	struct key k = { 0xcbf29ce484222325ull, 0x84222325cbf29ce4ull, idx };
+
+	mix(&k, (uint64_t)r->action);
+	mix(&k, (uint64_t)r->family);
+	mix_str(&k, r->iif);
+	mix_str(&k, r->oif);
+	mix_set(&k, r->src);
+	mix_set(&k, r->dst);
+	mix(&k, (uint64_t)(r->proto + 1));
+	mix_ports(&k, &r->dport);
+	mix_ports(&k, &r->sport);
+	mix(&k, r->has_types);
+	if (r->has_types)
+		for (int i = 0; i < 32; i++)
+			mix(&k, r->types[i]);
+	return k;
+}
+
+static int
+cmp_key(const void *x, const void *y)
+{
+	const struct key *a = x;
+	const struct key *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return 0;
+}
+
+static bool
+deny_first(const struct fwc_ruleset *rs, enum fwc_chain c)
+{
+	bool seen_accept = false;
+
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		if (rs->rules[i].chain != c)
+			continue;
+		if (rs->rules[i].action == FWC_ACT_ACCEPT)
+			seen_accept = true;
+		else if (seen_accept)
+			return false;
+	}
+	return true;
+}
+
+static struct key *
+chain_keys(const struct fwc_ruleset *rs, enum fwc_chain c, size_t *n)
+{
+	struct key *k = fwc_xmalloc((rs->n_rules + 1) * sizeof(*k));
+
+	*n = 0;
+	for (size_t i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].chain == c)
+			k[(*n)++] = rule_key(&rs->rules[i], i);
+	if (*n > 0)
+		qsort(k, *n, sizeof(*k), cmp_key);
+	return k;
+}
+
+static bool
+sets_meet(const struct fwc_ir_set *a, const struct fwc_ir_set *b)
+{
+	size_t i = 0;
+	size_t j = 0;
+
+	if (a == NULL || b == NULL)
+		return true;
+	if (a->family != b->family)
+		return false;
+	while (i < a->n && j < b->n) {
+		if (fwc_u128_cmp(a->v[i].hi, b->v[j].lo) < 0)
+			i++;
+		else if (fwc_u128_cmp(b->v[j].hi, a->v[i].lo) < 0)
+			j++;
+		else
+			return true;
+	}
+	return false;
+}
+
+static bool
+ports_meet(const struct fwc_portset *a, const struct fwc_portset *b)
+{
+	if (a->n == 0 || b->n == 0)
+		return true;
+	for (size_t i = 0; i < a->n; i++)
+		for (size_t j = 0; j < b->n; j++)
+			if (a->v[i].lo <= b->v[j].hi &&
+			    b->v[j].lo <= a->v[i].hi)
+				return true;
+	return false;
+}
+
+static bool
+ifs_meet(const char *a, const char *b)
+{
+	return a == NULL || b == NULL || strcmp(a, b) == 0;
+}
+
+/* True when some packet matches both rules (their boxes intersect). */
+static bool
+rules_meet(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b)
+{
+	if (a->family != b->family || a->chain != b->chain ||
+	    !ifs_meet(a->iif, b->iif) || !ifs_meet(a->oif, b->oif))
+		return false;
+	if (a->proto != FWC_PROTO_ANY && b->proto != FWC_PROTO_ANY &&
+	    a->proto != b->proto)
+		return false;
+	if (!ports_meet(&a->dport, &b->dport) ||
+	    !ports_meet(&a->sport, &b->sport))
+		return false;
+	if (a->has_types && b->has_types) {
+		bool any = false;
+
+		for (int i = 0; i < 32; i++)
+			any |= (a->types[i] & b->types[i]) != 0;
+		if (!any)
+			return false;
+	}
+	return sets_meet(a->dst, b->dst) && sets_meet(a->src, b->src);
+}
+
+/* The changed rules, indexed by the destination intervals they match
+ * (rules without a destination set are kept apart and tried always). */
+struct dst_entry {
+	struct fwc_ivl iv;
+	enum fwc_family fam;
+	const struct fwc_ir_rule *r;
+};
+
+struct changed {
+	struct dst_entry *v; /* sorted by fam, then iv.lo */
+	size_t n;
+	size_t cap;
+	const struct fwc_ir_rule **wild; /* dst == NULL */
+	size_t n_wild;
+	size_t cap_wild;
+	struct fwc_u128 *maxhi; /* running maximum of iv.hi over v[0..i] */
+};
+
+static void
+changed_add(struct changed *c, const struct fwc_ir_rule *r)
+{
+	if (r->dst == NULL) {
+		if (c->n_wild == c->cap_wild) {
+			c->cap_wild = c->cap_wild ? 2 * c->cap_wild : 16;
+			c->wild = fwc_xrealloc(
+			    c->wild, c->cap_wild * sizeof(*c->wild));
+		}
+		c->wild[c->n_wild++] = r;
+		return;
+	}
+	for (size_t i = 0; i < r->dst->n; i++) {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 64;
+			c->v = fwc_xrealloc(c->v, c->cap * sizeof(*c->v));
+		}
+		c->v[c->n].iv = r->dst->v[i];
+		c->v[c->n].fam = r->dst->family;
+		c->v[c->n].r = r;
+		c->n++;
+	}
+}
+
+static int
+cmp_entry(const void *x, const void *y)
+{
+	const struct dst_entry *a = x;
+	const struct dst_entry *b = y;
+
+	if (a->fam != b->fam)
+		return a->fam < b->fam ? -1 : 1;
+	return fwc_u128_cmp(a->iv.lo, b->iv.lo);
+}
+
+static void
+changed_finish(struct changed *c)
+{
+	if (c->n > 0)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_entry);
+	c->maxhi = fwc_xmalloc((c->n + 1) * sizeof(*c->maxhi));
+	for (size_t i = 0; i < c->n; i++) {
+		c->maxhi[i] = c->v[i].iv.hi;
+		if (i > 0 && c->v[i].fam == c->v[i - 1].fam &&
+		    fwc_u128_cmp(c->maxhi[i - 1], c->maxhi[i]) > 0)
+			c->maxhi[i] = c->maxhi[i - 1];
+	}
+}
+
+/* True when rule r can match a packet that some changed rule matches. */
+static bool
+changed_meets(const struct changed *c, const struct fwc_ir_rule *r)
+{
+	for (size_t k = 0; k < c->n_wild; k++)
+		if (rules_meet(r, c->wild[k]))
+			return true;
+	if (r->dst == NULL) {
+		for (size_t k = 0; k < c->n; k++)
+			if (rules_meet(r, c->v[k].r))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i < r->dst->n; i++) {
+		const struct fwc_ivl *q = &r->dst->v[i];
+		size_t lo = 0;
+		size_t hi = c->n;
+
+		/* Entries of this family starting at or before q->hi... */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (c->v[mid].fam < r->dst->family ||
+			    (c->v[mid].fam == r->dst->family &&
+				fwc_u128_cmp(c->v[mid].iv.lo, q->hi) <= 0))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* ...walked back while some of them may still reach q->lo. */
+		for (size_t k = lo; k-- > 0;) {
+			if (c->v[k].fam != r->dst->family ||
+			    fwc_u128_cmp(c->maxhi[k], q->lo) < 0)
+				break;
+			if (fwc_u128_cmp(c->v[k].iv.hi, q->lo) >= 0 &&
+			    rules_meet(r, c->v[k].r))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void
+changed_release(struct changed *c)
+{
+	free(c->v);
+	free(c->wild);
+	free(c->maxhi);
+}
+
+static void
+use_all(const struct fwc_ruleset *rs, enum fwc_chain c, bool *use)
+{
+	for (size_t i = 0; i < rs->n_rules; i++)
+		use[i] = rs->rules[i].chain == c;
+}
+
+static void
+add_changed(const struct fwc_space *sp, const struct fwc_ir_rule *r,
+    int *within, struct changed *ch)
+{
+	int b = fwc_space_rule(sp, r);
+	int x = fwc_space_or(*within, b);
+
+	fwc_space_put(b);
+	fwc_space_put(*within);
+	*within = x;
+	changed_add(ch, r);
+}
+
+static void
+mark_use(const struct fwc_ruleset *rs, enum fwc_chain c,
+    const struct changed *ch, bool *use)
+{
+	for (size_t i = 0; i < rs->n_rules; i++)
+		use[i] =
+		    rs->rules[i].chain == c && changed_meets(ch, &rs->rules[i]);
+}
+
+int
+fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
+    const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n)
+{
+	struct key *ko;
+	struct key *kn;
+	size_t no;
+	size_t nn;
+	size_t i = 0;
+	size_t j = 0;
+	int within;
+	struct changed ch;
+
+	if (o->has_chain[c] != n->has_chain[c] ||
+	    (o->has_chain[c] && o->chain_default[c] != n->chain_default[c]) ||
+	    !deny_first(o, c) || !deny_first(n, c)) {
+		use_all(o, c, use_o);
+		use_all(n, c, use_n);
+		return fwc_space_domain();
+	}
+	ko = chain_keys(o, c, &no);
+	kn = chain_keys(n, c, &nn);
+	within = fwc_space_false();
+	memset(&ch, 0, sizeof(ch));
+	while (i < no || j < nn) {
+		int r = i == no ? 1 : j == nn ? -1 : cmp_key(&ko[i], &kn[j]);
+
+		if (r == 0) {
+			i++;
+			j++;
+		} else if (r < 0) {
+			add_changed(sp, &o->rules[ko[i++].idx], &within, &ch);
+		} else {
+			add_changed(sp, &n->rules[kn[j++].idx], &within, &ch);
+		}
+	}
+	free(ko);
+	free(kn);
+	changed_finish(&ch);
+	mark_use(o, c, &ch, use_o);
+	mark_use(n, c, &ch, use_n);
+	changed_release(&ch);
+	return within;
+}

@@ -1,0 +1,1001 @@
+/* Packet space over BuDDy BDDs (include/fwc/space.h): builds the exact set
+ * of new connections a ruleset accepts, rejects or drops per chain, and
+ * turns sets back into readable product regions, intervals and example
+ * packets for the review commands. The variable layout is fixed for the
+ * whole process, so sets of different rulesets can be compared directly
+ * when they share one interface name table. */
+#include "fwc/space.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <bdd.h>
+
+#include "fwc/eval.h"
+#include "fwc/util.h"
+
+static const unsigned int field_bits[FWC_F_NR] = {
+	[FWC_F_FAM] = 1,
+	[FWC_F_IIF] = 8,
+	[FWC_F_OIF] = 8,
+	[FWC_F_SRC] = 128,
+	[FWC_F_DST] = 128,
+	[FWC_F_PROTO] = 8,
+	[FWC_F_DPORT] = 16,
+	[FWC_F_ICMP] = 8,
+	[FWC_F_SPORT] = 16,
+};
+
+static unsigned int field_off[FWC_F_NR + 1];
+static bool started;
+static int domain_bdd;
+
+static void
+bdd_failed(int code)
+{
+	FWC_BUG("BDD package: %s", bdd_errstring(code));
+}
+
+static void
+gbc_quiet(int pre, bddGbcStat *st)
+{
+	(void)pre;
+	(void)st;
+}
+
+int
+fwc_space_get(int b)
+{
+	return bdd_addref(b);
+}
+
+void
+fwc_space_put(int b)
+{
+	bdd_delref(b);
+}
+
+int
+fwc_space_true(void)
+{
+	return bddtrue;
+}
+
+int
+fwc_space_false(void)
+{
+	return bddfalse;
+}
+
+int
+fwc_space_and(int a, int b)
+{
+	return bdd_addref(bdd_and(a, b));
+}
+
+int
+fwc_space_or(int a, int b)
+{
+	return bdd_addref(bdd_or(a, b));
+}
+
+int
+fwc_space_minus(int a, int b)
+{
+	return bdd_addref(bdd_apply(a, b, bddop_diff));
+}
+
+bool
+fwc_space_is_empty(int a)
+{
+	return a == bddfalse;
+}
+
+bool
+fwc_space_equal(int a, int b)
+{
+	return a == b;
+}
+
+/* Replaces *acc by op(*acc, b), keeping exactly one reference. */
+static void
+update(int *acc, int b, int op)
+{
+	int r = bdd_addref(bdd_apply(*acc, b, op));
+
+	bdd_delref(*acc);
+	*acc = r;
+}
+
+static unsigned int
+bit_var(enum fwc_field f, unsigned int i)
+{
+	return field_off[f] + i;
+}
+
+/* Bit i (0 = most significant) of a field value. */
+static bool
+value_bit(enum fwc_field f, struct fwc_u128 v, unsigned int i)
+{
+	unsigned int shift = field_bits[f] - 1 - i;
+
+	if (shift >= 64)
+		return (v.hi >> (shift - 64)) & 1u;
+	return (v.lo >> shift) & 1u;
+}
+
+/* field >= v (ge) or field <= v (!ge), built from the least significant
+ * bit up so that each step adds one node. */
+static int
+compare(enum fwc_field f, struct fwc_u128 v, bool ge)
+{
+	int r = bdd_addref(bddtrue);
+
+	for (unsigned int k = field_bits[f]; k-- > 0;) {
+		int x = ge ? bdd_ithvar((int)bit_var(f, k))
+			   : bdd_nithvar((int)bit_var(f, k));
+		bool b = value_bit(f, v, k);
+		int n;
+
+		/* x is the literal "bit is 1" (ge) or "bit is 0" (le). */
+		if (ge)
+			n = b ? bdd_and(x, r) : bdd_or(x, r);
+		else
+			n = b ? bdd_or(x, r) : bdd_and(x, r);
+		bdd_addref(n);
+		bdd_delref(r);
+		r = n;
+	}
+	return r;
+}
+
+int
+fwc_space_range(enum fwc_field f, struct fwc_u128 lo, struct fwc_u128 hi)
+{
+	int a = compare(f, lo, true);
+	int b = compare(f, hi, false);
+	int r = bdd_addref(bdd_and(a, b));
+
+	bdd_delref(a);
+	bdd_delref(b);
+	return r;
+}
+
+int
+fwc_space_value(enum fwc_field f, uint64_t v)
+{
+	struct fwc_u128 x = { 0, v };
+
+	return fwc_space_range(f, x, x);
+}
+
+static int
+value_upto(enum fwc_field f, uint64_t lo, uint64_t hi)
+{
+	struct fwc_u128 a = { 0, lo };
+	struct fwc_u128 b = { 0, hi };
+
+	return fwc_space_range(f, a, b);
+}
+
+static bool
+proto_has_ports(int p)
+{
+	return p == FWC_PROTO_TCP || p == FWC_PROTO_UDP || p == 33 ||
+	       p == 132 || p == 136;
+}
+
+static int
+build_domain(void)
+{
+	int d = bdd_addref(bddtrue);
+	int v4 = bdd_addref(bdd_nithvar((int)bit_var(FWC_F_FAM, 0)));
+	struct fwc_u128 lo = { 0, 0 };
+	struct fwc_u128 hi = { 0, 0xffffffffu };
+	int s = fwc_space_range(FWC_F_SRC, lo, hi);
+	int t = fwc_space_range(FWC_F_DST, lo, hi);
+	int ports = bdd_addref(bddfalse);
+	int noports;
+	int icmp;
+	int noicmp;
+	int x;
+
+	/* IPv4 addresses live below 2^32. */
+	update(&s, t, bddop_and);
+	x = bdd_addref(bdd_imp(v4, s));
+	update(&d, x, bddop_and);
+	bdd_delref(x);
+	bdd_delref(s);
+	bdd_delref(t);
+	/* Ports are 0 for protocols without ports. */
+	for (int p = 0; p < 256; p++) {
+		if (proto_has_ports(p)) {
+			x = fwc_space_value(FWC_F_PROTO, (uint64_t)p);
+			update(&ports, x, bddop_or);
+			bdd_delref(x);
+		}
+	}
+	noports = fwc_space_value(FWC_F_DPORT, 0);
+	x = fwc_space_value(FWC_F_SPORT, 0);
+	update(&noports, x, bddop_and);
+	bdd_delref(x);
+	x = bdd_addref(bdd_or(ports, noports));
+	update(&d, x, bddop_and);
+	bdd_delref(x);
+	bdd_delref(ports);
+	bdd_delref(noports);
+	/* ICMP type 0 unless ICMP of the right family. */
+	x = fwc_space_value(FWC_F_PROTO, FWC_PROTO_ICMP);
+	icmp = bdd_addref(bdd_and(v4, x));
+	bdd_delref(x);
+	x = fwc_space_value(FWC_F_PROTO, FWC_PROTO_ICMP6);
+	{
+		int y = bdd_addref(
+		    bdd_and(bdd_ithvar((int)bit_var(FWC_F_FAM, 0)), x));
+
+		update(&icmp, y, bddop_or);
+		bdd_delref(y);
+	}
+	bdd_delref(x);
+	noicmp = fwc_space_value(FWC_F_ICMP, 0);
+	x = bdd_addref(bdd_or(icmp, noicmp));
+	update(&d, x, bddop_and);
+	bdd_delref(x);
+	bdd_delref(icmp);
+	bdd_delref(noicmp);
+	bdd_delref(v4);
+	return d;
+}
+
+void
+fwc_space_init(void)
+{
+	if (started)
+		return;
+	started = true;
+	field_off[0] = 0;
+	for (int f = 0; f < FWC_F_NR; f++)
+		field_off[f + 1] = field_off[f] + field_bits[f];
+	if (bdd_init(1000000, 100000) < 0)
+		FWC_BUG("cannot start the BDD package");
+	bdd_error_hook(bdd_failed);
+	bdd_gbc_hook(gbc_quiet);
+	bdd_setmaxincrease(2000000);
+	bdd_setcacheratio(8);
+	bdd_setvarnum((int)field_off[FWC_F_NR]);
+	domain_bdd = build_domain();
+}
+
+/* Set BDDs by (set, field), shared by the many rules that name one set;
+ * emptied by fwc_space_reset(), since sets die with their arena. */
+struct set_slot {
+	const struct fwc_ir_set *set;
+	int field;
+	int bdd;
+};
+
+static struct set_slot *set_cache;
+static size_t set_cap;
+static size_t set_n;
+
+static void
+set_cache_clear(void)
+{
+	for (size_t i = 0; i < set_cap; i++)
+		if (set_cache[i].set != NULL)
+			bdd_delref(set_cache[i].bdd);
+	free(set_cache);
+	set_cache = NULL;
+	set_cap = set_n = 0;
+}
+
+static struct set_slot *
+set_slot_find(const struct fwc_ir_set *s, int field)
+{
+	size_t h =
+	    (((uintptr_t)s >> 4) * 2654435761u + (size_t)field) & (set_cap - 1);
+
+	while (set_cache[h].set != NULL &&
+	       (set_cache[h].set != s || set_cache[h].field != field))
+		h = (h + 1) & (set_cap - 1);
+	return &set_cache[h];
+}
+
+static void
+set_cache_put(const struct fwc_ir_set *s, int field, int bdd)
+{
+	struct set_slot *sl;
+
+	if (2 * (set_n + 1) > set_cap) {
+		struct set_slot *old = set_cache;
+		size_t ocap = set_cap;
+
+		set_cap = set_cap ? 2 * set_cap : 1024;
+		set_cache = fwc_xcalloc(set_cap, sizeof(*set_cache));
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].set != NULL)
+				*set_slot_find(old[i].set, old[i].field) =
+				    old[i];
+		free(old);
+	}
+	sl = set_slot_find(s, field);
+	sl->set = s;
+	sl->field = field;
+	sl->bdd = bdd_addref(bdd);
+	set_n++;
+}
+
+void
+fwc_space_reset(struct fwc_space *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	set_cache_clear();
+}
+
+unsigned int
+fwc_space_ifindex(const struct fwc_space *sp, const char *name)
+{
+	if (name == NULL)
+		return 0;
+	for (size_t i = 0; i < sp->n_ifnames; i++)
+		if (strcmp(sp->ifnames[i], name) == 0)
+			return (unsigned int)i + 1;
+	return 0;
+}
+
+static void
+add_ifname(struct fwc_space *sp, const char *name)
+{
+	if (name == NULL || fwc_space_ifindex(sp, name) != 0 ||
+	    sp->n_ifnames == FWC_SPACE_MAX_IFACES)
+		return;
+	sp->ifnames[sp->n_ifnames++] = name;
+}
+
+void
+fwc_space_add_ifaces(struct fwc_space *sp, const struct fwc_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n_ifaces; i++)
+		add_ifname(sp, rs->ifaces[i].name);
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		add_ifname(sp, rs->rules[i].iif);
+		add_ifname(sp, rs->rules[i].oif);
+	}
+}
+
+int
+fwc_space_domain(void)
+{
+	fwc_space_init();
+	return bdd_addref(domain_bdd);
+}
+
+int
+fwc_space_family(enum fwc_family f)
+{
+	int v = (int)bit_var(FWC_F_FAM, 0);
+
+	return bdd_addref(f == FWC_FAM_IP6 ? bdd_ithvar(v) : bdd_nithvar(v));
+}
+
+int
+fwc_space_set(enum fwc_field f, const struct fwc_ir_set *s)
+{
+	int r;
+
+	if (set_cap > 0) {
+		struct set_slot *sl = set_slot_find(s, (int)f);
+
+		if (sl->set != NULL)
+			return bdd_addref(sl->bdd);
+	}
+	r = bdd_addref(bddfalse);
+
+	for (size_t i = 0; i < s->n; i++) {
+		int x = fwc_space_range(f, s->v[i].lo, s->v[i].hi);
+
+		update(&r, x, bddop_or);
+		bdd_delref(x);
+	}
+	set_cache_put(s, (int)f, r);
+	return r;
+}
+
+int
+fwc_space_addrset(enum fwc_field f, const struct fwc_addrset *s)
+{
+	int r = bdd_addref(bddfalse);
+
+	for (int fam = 0; fam < FWC_FAM_NR; fam++) {
+		int a = bdd_addref(bddfalse);
+		int fb = fwc_space_family((enum fwc_family)fam);
+
+		for (size_t i = 0; i < s->n[fam]; i++) {
+			int x = fwc_space_range(
+			    f, s->v[fam][i].lo, s->v[fam][i].hi);
+
+			update(&a, x, bddop_or);
+			bdd_delref(x);
+		}
+		update(&a, fb, bddop_and);
+		update(&r, a, bddop_or);
+		bdd_delref(a);
+		bdd_delref(fb);
+	}
+	return r;
+}
+
+static int
+ports_bdd(enum fwc_field f, const struct fwc_portset *ps)
+{
+	int r;
+
+	if (ps->n == 0)
+		return bdd_addref(bddtrue);
+	r = bdd_addref(bddfalse);
+	for (size_t i = 0; i < ps->n; i++) {
+		int x = value_upto(f, ps->v[i].lo, ps->v[i].hi);
+
+		update(&r, x, bddop_or);
+		bdd_delref(x);
+	}
+	return r;
+}
+
+static void
+and_owned(int *acc, int x)
+{
+	update(acc, x, bddop_and);
+	bdd_delref(x);
+}
+
+int
+fwc_space_rule(const struct fwc_space *sp, const struct fwc_ir_rule *r)
+{
+	int b = fwc_space_family(r->family);
+
+	if (r->iif != NULL)
+		and_owned(&b,
+		    fwc_space_value(FWC_F_IIF, fwc_space_ifindex(sp, r->iif)));
+	if (r->oif != NULL)
+		and_owned(&b,
+		    fwc_space_value(FWC_F_OIF, fwc_space_ifindex(sp, r->oif)));
+	if (r->src != NULL) {
+		if (r->src->family != r->family) {
+			bdd_delref(b);
+			return bdd_addref(bddfalse);
+		}
+		and_owned(&b, fwc_space_set(FWC_F_SRC, r->src));
+	}
+	if (r->dst != NULL) {
+		if (r->dst->family != r->family) {
+			bdd_delref(b);
+			return bdd_addref(bddfalse);
+		}
+		and_owned(&b, fwc_space_set(FWC_F_DST, r->dst));
+	}
+	if (r->proto != FWC_PROTO_ANY)
+		and_owned(&b, fwc_space_value(FWC_F_PROTO, (uint64_t)r->proto));
+	if (r->dport.n > 0)
+		and_owned(&b, ports_bdd(FWC_F_DPORT, &r->dport));
+	if (r->sport.n > 0)
+		and_owned(&b, ports_bdd(FWC_F_SPORT, &r->sport));
+	if (r->has_types) {
+		int t = bdd_addref(bddfalse);
+
+		for (unsigned int i = 0; i < 256; i++) {
+			if (fwc_rule_has_type(r, i)) {
+				int x = fwc_space_value(FWC_F_ICMP, i);
+
+				update(&t, x, bddop_or);
+				bdd_delref(x);
+			}
+		}
+		and_owned(&b, t);
+	}
+	and_owned(&b, fwc_space_domain());
+	return b;
+}
+
+static void
+chain_apply(const struct fwc_space *sp, const struct fwc_ruleset *rs,
+    enum fwc_chain c, int within, const bool *use, const int *rb,
+    struct fwc_verdicts *out)
+{
+	enum fwc_action def =
+	    rs->has_chain[c] ? rs->chain_default[c] : FWC_ACT_ACCEPT;
+	int acc = bdd_addref(def == FWC_ACT_ACCEPT ? within : bddfalse);
+	int rej = bdd_addref(def == FWC_ACT_REJECT ? within : bddfalse);
+	int all;
+
+	/* Backwards: a rule decides every packet it matches, overriding what
+	 * the rules after it would have decided. */
+	for (size_t i = rs->n_rules; i-- > 0;) {
+		const struct fwc_ir_rule *r = &rs->rules[i];
+		int m;
+
+		if (r->chain != c || !rs->has_chain[c] ||
+		    (use != NULL && !use[i]) ||
+		    (rb != NULL && rb[i] == bddfalse))
+			continue;
+		if (rb != NULL) {
+			m = bdd_addref(bdd_and(rb[i], within));
+		} else {
+			m = fwc_space_rule(sp, r);
+			update(&m, within, bddop_and);
+		}
+		if (m != bddfalse) {
+			update(&acc, m,
+			    r->action == FWC_ACT_ACCEPT ? bddop_or
+							: bddop_diff);
+			update(&rej, m,
+			    r->action == FWC_ACT_REJECT ? bddop_or
+							: bddop_diff);
+		}
+		bdd_delref(m);
+	}
+	out->accept = acc;
+	out->reject = rej;
+	all = bdd_addref(bdd_or(acc, rej));
+	out->drop = bdd_addref(bdd_apply(within, all, bddop_diff));
+	bdd_delref(all);
+}
+
+void
+fwc_space_chain(const struct fwc_space *sp, const struct fwc_ruleset *rs,
+    enum fwc_chain c, int within, const bool *use, struct fwc_verdicts *out)
+{
+	chain_apply(sp, rs, c, within, use, NULL, out);
+}
+
+void
+fwc_space_chain_sets(const struct fwc_ruleset *rs, enum fwc_chain c, int within,
+    const int *rb, struct fwc_verdicts *out)
+{
+	chain_apply(NULL, rs, c, within, NULL, rb, out);
+}
+
+void
+fwc_space_verdicts_put(struct fwc_verdicts *v)
+{
+	bdd_delref(v->accept);
+	bdd_delref(v->reject);
+	bdd_delref(v->drop);
+	v->accept = v->reject = v->drop = bddfalse;
+}
+
+double
+fwc_space_count(int a)
+{
+	static const enum fwc_field drop[] = { FWC_F_IIF, FWC_F_OIF,
+		FWC_F_SPORT };
+	static const enum fwc_field keep[] = { FWC_F_FAM, FWC_F_SRC, FWC_F_DST,
+		FWC_F_PROTO, FWC_F_DPORT, FWC_F_ICMP };
+	int vars[FWC_F_NR * 128];
+	int n = 0;
+	int dset;
+	int kset;
+	int p;
+	double c;
+
+	for (size_t k = 0; k < FWC_ARRAY_SIZE(drop); k++)
+		for (unsigned int i = 0; i < field_bits[drop[k]]; i++)
+			vars[n++] = (int)bit_var(drop[k], i);
+	dset = bdd_addref(bdd_makeset(vars, n));
+	n = 0;
+	for (size_t k = 0; k < FWC_ARRAY_SIZE(keep); k++)
+		for (unsigned int i = 0; i < field_bits[keep[k]]; i++)
+			vars[n++] = (int)bit_var(keep[k], i);
+	kset = bdd_addref(bdd_makeset(vars, n));
+	p = bdd_addref(bdd_exist(a, dset));
+	c = bdd_satcountset(p, kset);
+	bdd_delref(p);
+	bdd_delref(dset);
+	bdd_delref(kset);
+	return c;
+}
+
+/* Reads a field's value from a single-path BDD (unassigned bits are 0). */
+static void
+read_path(int path, struct fwc_u128 *vals)
+{
+	memset(vals, 0, sizeof(*vals) * FWC_F_NR);
+	while (path != bddtrue && path != bddfalse) {
+		int v = bdd_var(path);
+		int one = bdd_low(path) == bddfalse;
+		int f = 0;
+
+		while (f + 1 < FWC_F_NR && (unsigned int)v >= field_off[f + 1])
+			f++;
+		if (one) {
+			unsigned int shift = field_bits[f] - 1 -
+					     ((unsigned int)v - field_off[f]);
+
+			if (shift >= 64)
+				vals[f].hi |= 1ull << (shift - 64);
+			else
+				vals[f].lo |= 1ull << shift;
+		}
+		path = one ? bdd_high(path) : bdd_low(path);
+	}
+}
+
+void
+fwc_space_example(const struct fwc_space *sp, int a, struct fwc_packet *p)
+{
+	int hi = value_upto(FWC_F_SPORT, 1024, 65535);
+	int b = bdd_addref(bdd_and(a, hi));
+	int path;
+	struct fwc_u128 v[FWC_F_NR];
+	unsigned int ii;
+	unsigned int oi;
+
+	if (b == bddfalse) {
+		bdd_delref(b);
+		b = bdd_addref(a);
+	}
+	path = bdd_addref(bdd_satone(b));
+	read_path(path, v);
+	bdd_delref(path);
+	bdd_delref(b);
+	bdd_delref(hi);
+	memset(p, 0, sizeof(*p));
+	p->family = v[FWC_F_FAM].lo ? FWC_FAM_IP6 : FWC_FAM_IP4;
+	ii = (unsigned int)v[FWC_F_IIF].lo;
+	oi = (unsigned int)v[FWC_F_OIF].lo;
+	p->iif = ii > 0 && ii <= sp->n_ifnames ? sp->ifnames[ii - 1] : NULL;
+	p->oif = oi > 0 && oi <= sp->n_ifnames ? sp->ifnames[oi - 1] : NULL;
+	p->src = v[FWC_F_SRC];
+	p->dst = v[FWC_F_DST];
+	p->proto = (int)v[FWC_F_PROTO].lo;
+	p->dport = (uint16_t)v[FWC_F_DPORT].lo;
+	p->sport = (uint16_t)v[FWC_F_SPORT].lo;
+	p->icmp_type = -1;
+	if ((p->family == FWC_FAM_IP4 && p->proto == FWC_PROTO_ICMP) ||
+	    (p->family == FWC_FAM_IP6 && p->proto == FWC_PROTO_ICMP6))
+		p->icmp_type = (int)v[FWC_F_ICMP].lo;
+}
+
+int
+fwc_space_packet(const struct fwc_space *sp, const struct fwc_packet *p)
+{
+	int b = fwc_space_family(p->family);
+
+	and_owned(
+	    &b, fwc_space_value(FWC_F_IIF, fwc_space_ifindex(sp, p->iif)));
+	and_owned(
+	    &b, fwc_space_value(FWC_F_OIF, fwc_space_ifindex(sp, p->oif)));
+	and_owned(&b, fwc_space_range(FWC_F_SRC, p->src, p->src));
+	and_owned(&b, fwc_space_range(FWC_F_DST, p->dst, p->dst));
+	and_owned(&b, fwc_space_value(FWC_F_PROTO, (uint64_t)p->proto));
+	and_owned(&b, fwc_space_value(FWC_F_DPORT, p->dport));
+	and_owned(&b, fwc_space_value(FWC_F_SPORT, p->sport));
+	and_owned(&b, fwc_space_value(FWC_F_ICMP,
+			  p->icmp_type < 0 ? 0 : (uint64_t)p->icmp_type));
+	return b;
+}
+
+/* A small open-addressing map from node to node, for the walks below. */
+struct nodemap {
+	int *key; /* -1 = free */
+	int *val;
+	size_t cap;
+	size_t n;
+};
+
+static void
+map_init(struct nodemap *m)
+{
+	m->cap = 64;
+	m->n = 0;
+	m->key = fwc_xmalloc(m->cap * sizeof(int));
+	m->val = fwc_xmalloc(m->cap * sizeof(int));
+	memset(m->key, 0xff, m->cap * sizeof(int));
+}
+
+static int *
+map_slot(struct nodemap *m, int k)
+{
+	size_t i = ((unsigned int)k * 2654435761u) & (m->cap - 1);
+
+	while (m->key[i] != -1 && m->key[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	return &m->key[i];
+}
+
+static void map_put(struct nodemap *m, int k, int v);
+
+static void
+map_grow(struct nodemap *m)
+{
+	struct nodemap o = *m;
+
+	m->cap *= 2;
+	m->n = 0;
+	m->key = fwc_xmalloc(m->cap * sizeof(int));
+	m->val = fwc_xmalloc(m->cap * sizeof(int));
+	memset(m->key, 0xff, m->cap * sizeof(int));
+	for (size_t i = 0; i < o.cap; i++)
+		if (o.key[i] != -1)
+			map_put(m, o.key[i], o.val[i]);
+	free(o.key);
+	free(o.val);
+}
+
+static void
+map_put(struct nodemap *m, int k, int v)
+{
+	int *s;
+
+	if (2 * (m->n + 1) > m->cap)
+		map_grow(m);
+	s = map_slot(m, k);
+	if (*s == -1)
+		m->n++;
+	*s = k;
+	m->val[s - m->key] = v;
+}
+
+static bool
+map_get(struct nodemap *m, int k, int *v)
+{
+	int *s = map_slot(m, k);
+
+	if (*s == -1)
+		return false;
+	*v = m->val[s - m->key];
+	return true;
+}
+
+static void
+map_free(struct nodemap *m)
+{
+	free(m->key);
+	free(m->val);
+}
+
+static bool
+below_field(int node, enum fwc_field f)
+{
+	return node == bddtrue || node == bddfalse ||
+	       (unsigned int)bdd_var(node) >= field_off[f + 1];
+}
+
+/* Collects the distinct nodes where paths from node leave field f. */
+static void
+collect_cuts(int node, enum fwc_field f, struct nodemap *seen, int **cuts,
+    size_t *n, size_t *cap)
+{
+	int dummy;
+
+	if (node == bddfalse || map_get(seen, node, &dummy))
+		return;
+	map_put(seen, node, 0);
+	if (below_field(node, f)) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			*cuts = realloc(*cuts, *cap * sizeof(int));
+			if (*cuts == NULL)
+				FWC_BUG("out of memory");
+		}
+		(*cuts)[(*n)++] = node;
+		return;
+	}
+	collect_cuts(bdd_low(node), f, seen, cuts, n, cap);
+	collect_cuts(bdd_high(node), f, seen, cuts, n, cap);
+}
+
+/* The values of field f whose paths from node lead to cut. Results in
+ * memo hold a reference each. */
+static int
+paths_to(int node, enum fwc_field f, int cut, struct nodemap *memo)
+{
+	int r;
+	int lo;
+	int hi;
+
+	if (below_field(node, f))
+		return node == cut ? bddtrue : bddfalse;
+	if (map_get(memo, node, &r))
+		return r;
+	lo = paths_to(bdd_low(node), f, cut, memo);
+	hi = paths_to(bdd_high(node), f, cut, memo);
+	r = bdd_addref(bdd_ite(bdd_ithvar(bdd_var(node)), hi, lo));
+	map_put(memo, node, r);
+	return r;
+}
+
+struct boxwalk {
+	struct fwc_box *out;
+	size_t max;
+	size_t n;
+};
+
+static void
+boxes_from(int node, int f, struct fwc_box *cur, struct boxwalk *w)
+{
+	struct nodemap seen;
+	int *cuts = NULL;
+	size_t n = 0;
+	size_t cap = 0;
+
+	if (f == FWC_F_NR) {
+		if (w->n < w->max) {
+			for (int k = 0; k < FWC_F_NR; k++)
+				w->out[w->n].f[k] = bdd_addref(cur->f[k]);
+		}
+		w->n++;
+		return;
+	}
+	map_init(&seen);
+	collect_cuts(node, (enum fwc_field)f, &seen, &cuts, &n, &cap);
+	map_free(&seen);
+	for (size_t i = 0; i < n; i++) {
+		struct nodemap memo;
+		int vals;
+
+		map_init(&memo);
+		vals = bdd_addref(
+		    paths_to(node, (enum fwc_field)f, cuts[i], &memo));
+		for (size_t k = 0; k < memo.cap; k++)
+			if (memo.key[k] != -1)
+				bdd_delref(memo.val[k]);
+		map_free(&memo);
+		cur->f[f] = vals;
+		boxes_from(cuts[i], f + 1, cur, w);
+		bdd_delref(vals);
+	}
+	free(cuts);
+}
+
+size_t
+fwc_space_boxes(int a, struct fwc_box *out, size_t max)
+{
+	struct boxwalk w = { out, max, 0 };
+	struct fwc_box cur;
+
+	if (a == bddfalse)
+		return 0;
+	bdd_addref(a);
+	boxes_from(a, 0, &cur, &w);
+	bdd_delref(a);
+	return w.n;
+}
+
+void
+fwc_space_box_put(struct fwc_box *b)
+{
+	for (int k = 0; k < FWC_F_NR; k++)
+		bdd_delref(b->f[k]);
+}
+
+struct ivwalk {
+	enum fwc_field f;
+	struct fwc_ivl *v;
+	size_t max;
+	size_t n;
+	bool have;
+	struct fwc_ivl last;
+};
+
+static struct fwc_u128
+u128_set_bit(struct fwc_u128 x, unsigned int shift)
+{
+	if (shift >= 64)
+		x.hi |= 1ull << (shift - 64);
+	else
+		x.lo |= 1ull << shift;
+	return x;
+}
+
+static struct fwc_u128
+u128_low_ones(struct fwc_u128 x, unsigned int bits)
+{
+	for (unsigned int s = 0; s < bits; s++)
+		x = u128_set_bit(x, s);
+	return x;
+}
+
+static struct fwc_u128
+u128_inc(struct fwc_u128 x)
+{
+	x.lo++;
+	if (x.lo == 0)
+		x.hi++;
+	return x;
+}
+
+static void
+emit_ivl(struct ivwalk *w, struct fwc_u128 lo, struct fwc_u128 hi)
+{
+	if (w->have && fwc_u128_cmp(u128_inc(w->last.hi), lo) == 0) {
+		w->last.hi = hi;
+		return;
+	}
+	if (w->have) {
+		if (w->n < w->max)
+			w->v[w->n] = w->last;
+		w->n++;
+	}
+	w->have = true;
+	w->last.lo = lo;
+	w->last.hi = hi;
+}
+
+static void
+ivl_walk(int node, unsigned int i, struct fwc_u128 base, struct ivwalk *w)
+{
+	unsigned int bits = field_bits[w->f];
+	unsigned int v;
+
+	if (node == bddfalse)
+		return;
+	if (node == bddtrue || i == bits) {
+		emit_ivl(w, base, u128_low_ones(base, bits - i));
+		return;
+	}
+	v = (unsigned int)bdd_var(node);
+	if (v == bit_var(w->f, i)) {
+		ivl_walk(bdd_low(node), i + 1, base, w);
+		ivl_walk(
+		    bdd_high(node), i + 1, u128_set_bit(base, bits - 1 - i), w);
+	} else if (v >= field_off[w->f + 1]) {
+		emit_ivl(w, base, u128_low_ones(base, bits - i));
+	} else {
+		ivl_walk(node, i + 1, base, w);
+		ivl_walk(node, i + 1, u128_set_bit(base, bits - 1 - i), w);
+	}
+}
+
+size_t
+fwc_space_intervals(int set, enum fwc_field f, struct fwc_ivl *v, size_t max)
+{
+	struct ivwalk w;
+	struct fwc_u128 zero = { 0, 0 };
+
+	memset(&w, 0, sizeof(w));
+	w.f = f;
+	w.v = v;
+	w.max = max;
+	ivl_walk(set, 0, zero, &w);
+	if (w.have) {
+		if (w.n < w.max)
+			w.v[w.n] = w.last;
+		w.n++;
+	}
+	return w.n;
+}
+
+bool
+fwc_space_field_full(int set, enum fwc_field f, enum fwc_family fam)
+{
+	struct fwc_ivl v;
+	size_t n = fwc_space_intervals(set, f, &v, 1);
+	struct fwc_u128 top = { 0, 0 };
+
+	if (n != 1 || v.lo.hi != 0 || v.lo.lo != 0)
+		return false;
+	if ((f == FWC_F_SRC || f == FWC_F_DST) && fam == FWC_FAM_IP4)
+		top.lo = 0xffffffffu;
+	else
+		top = u128_low_ones(top, field_bits[f]);
+	return fwc_u128_cmp(v.hi, top) >= 0;
+}
+
+int
+fwc_space_project(int a, enum fwc_field f)
+{
+	int vars[FWC_F_NR * 128];
+	int n = 0;
+	int set;
+	int r;
+
+	for (int k = 0; k < FWC_F_NR; k++)
+		if (k != (int)f)
+			for (unsigned int i = 0; i < field_bits[k]; i++)
+				vars[n++] = (int)bit_var((enum fwc_field)k, i);
+	set = bdd_addref(bdd_makeset(vars, n));
+	r = bdd_addref(bdd_exist(a, set));
+	bdd_delref(set);
+	return r;
+}
