@@ -36,6 +36,7 @@ CHECK_STEPS := check-headers check-unit check-golden check-examples check-cli \
                check-backends check-install check-integration
 SAN_STEPS := check-unit check-golden check-examples
 BENCH_STEPS :=
+.DEFAULT_GOAL := all
 -include $(sort $(wildcard mk/*.mk))
 
 LIB_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c)) \
