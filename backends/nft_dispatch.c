@@ -53,29 +53,6 @@ struct dctx {
 	const char **chain_of; /* chain name per node id */
 };
 
-static struct fwc_nft_prim *
-add_prim(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
-{
-	struct fwc_nft_prim *p;
-
-	r->p = fwc_xrealloc(r->p, (r->n + 1) * sizeof(*r->p));
-	p = &r->p[r->n++];
-	memset(p, 0, sizeof(*p));
-	p->kind = kind;
-	return p;
-}
-
-static struct fwc_nft_rule *
-add_rule(struct fwc_nft_chain *c)
-{
-	struct fwc_nft_rule *r;
-
-	c->rules = fwc_xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
-	r = &c->rules[c->n_rules++];
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
 static struct fwc_nft_chain *
 add_chain(struct fwc_nft_table *t, const char *name)
 {
@@ -114,7 +91,7 @@ add_map(struct fwc_nft_table *t, const char *name, enum fwc_nft_key key)
 static void
 copy_rule(struct fwc_nft_chain *c, const struct fwc_nft_rule *src)
 {
-	struct fwc_nft_rule *r = add_rule(c);
+	struct fwc_nft_rule *r = fwc_nft_chain_add(c);
 
 	*r = *src;
 	r->p = fwc_xmalloc(src->n * sizeof(*r->p));
@@ -208,13 +185,14 @@ fill_node(struct dctx *d, const struct fwc_dt_node *nd)
 	/* Address maps list their intervals in address order. */
 	if (key != FWC_NFT_KEY_IFNAME)
 		qsort(m->vel, m->n_vel, sizeof(*m->vel), vel_cmp);
-	r = add_rule(c);
-	p = add_prim(r, kind);
+	r = fwc_nft_chain_add(c);
+	p = fwc_nft_rule_add(r, kind);
 	p->family = d->family;
 	p->set = m;
 	if (nd->other != NULL) {
-		r = add_rule(c);
-		add_prim(r, FWC_NFT_P_JUMP)->str = d->chain_of[nd->other->id];
+		r = fwc_nft_chain_add(c);
+		fwc_nft_rule_add(r, FWC_NFT_P_JUMP)->str =
+		    d->chain_of[nd->other->id];
 	}
 }
 
@@ -268,8 +246,8 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 		if (!placed) {
 			jump = &keep[n_keep++];
 			memset(jump, 0, sizeof(*jump));
-			add_prim(jump, FWC_NFT_P_NFPROTO)->family = f;
-			add_prim(jump, FWC_NFT_P_JUMP)->str =
+			fwc_nft_rule_add(jump, FWC_NFT_P_NFPROTO)->family = f;
+			fwc_nft_rule_add(jump, FWC_NFT_P_JUMP)->str =
 			    d.chain_of[tree.root->id];
 			placed = true;
 		}
@@ -277,6 +255,7 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	}
 	free(c->rules);
 	c->rules = keep;
+	c->cap_rules = c->n_rules + 1;
 	c->n_rules = n_keep;
 	free(d.by_ir);
 	free(d.chain_of);

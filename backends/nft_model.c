@@ -377,8 +377,8 @@ make_sets(struct fwc_nft_table *t, bool want_nd, const char **nd_name)
 	return addr;
 }
 
-static struct fwc_nft_prim *
-prim(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
+struct fwc_nft_prim *
+fwc_nft_rule_add(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
 {
 	struct fwc_nft_prim *p;
 
@@ -389,8 +389,8 @@ prim(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
 	return p;
 }
 
-static struct fwc_nft_rule *
-new_rule(struct fwc_nft_chain *c)
+struct fwc_nft_rule *
+fwc_nft_chain_add(struct fwc_nft_chain *c)
 {
 	struct fwc_nft_rule *r;
 
@@ -413,11 +413,13 @@ lower_ports(struct fwc_nft_table *t, struct fwc_nft_rule *nr, int proto,
 	if (ps->n == 0)
 		return;
 	if (ps->n == 1) {
-		p = prim(nr, dport ? FWC_NFT_P_DPORT : FWC_NFT_P_SPORT);
+		p = fwc_nft_rule_add(
+		    nr, dport ? FWC_NFT_P_DPORT : FWC_NFT_P_SPORT);
 		p->lo = ps->v[0].lo;
 		p->hi = ps->v[0].hi;
 	} else {
-		p = prim(nr, dport ? FWC_NFT_P_DPORT_SET : FWC_NFT_P_SPORT_SET);
+		p = fwc_nft_rule_add(
+		    nr, dport ? FWC_NFT_P_DPORT_SET : FWC_NFT_P_SPORT_SET);
 		p->set = port_set(t, ps);
 	}
 	p->proto = proto;
@@ -442,16 +444,16 @@ lower_proto(struct fwc_nft_table *t, struct fwc_nft_rule *nr,
 
 			while (!fwc_rule_has_type(r, ty))
 				ty++;
-			p = prim(nr, FWC_NFT_P_ICMP_TYPE);
+			p = fwc_nft_rule_add(nr, FWC_NFT_P_ICMP_TYPE);
 			p->lo = ty;
 		} else {
-			p = prim(nr, FWC_NFT_P_ICMP_SET);
+			p = fwc_nft_rule_add(nr, FWC_NFT_P_ICMP_SET);
 			p->set = icmp_set(t, r, r->proto == FWC_PROTO_ICMP6);
 		}
 		p->family = r->family;
 		return;
 	}
-	p = prim(nr, FWC_NFT_P_L4PROTO);
+	p = fwc_nft_rule_add(nr, FWC_NFT_P_L4PROTO);
 	p->proto = r->proto;
 }
 
@@ -459,7 +461,7 @@ static void
 lower_rule(struct fwc_nft_table *t, struct fwc_nft_set **addr,
     struct fwc_nft_chain *c, const struct fwc_ir_rule *r)
 {
-	struct fwc_nft_rule *nr = new_rule(c);
+	struct fwc_nft_rule *nr = fwc_nft_chain_add(c);
 	const char *flow = r->origin.flow;
 	const char *act = fwc_action_names[r->action];
 	struct fwc_nft_prim *p;
@@ -467,21 +469,21 @@ lower_rule(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 
 	nr->ir = r;
 	if (r->iif != NULL)
-		prim(nr, FWC_NFT_P_IIFNAME)->str = r->iif;
+		fwc_nft_rule_add(nr, FWC_NFT_P_IIFNAME)->str = r->iif;
 	if (r->oif != NULL)
-		prim(nr, FWC_NFT_P_OIFNAME)->str = r->oif;
+		fwc_nft_rule_add(nr, FWC_NFT_P_OIFNAME)->str = r->oif;
 	if (r->src != NULL) {
-		p = prim(nr, FWC_NFT_P_SADDR);
+		p = fwc_nft_rule_add(nr, FWC_NFT_P_SADDR);
 		p->family = r->family;
 		p->set = addr[r->src->id];
 	}
 	if (r->dst != NULL) {
-		p = prim(nr, FWC_NFT_P_DADDR);
+		p = fwc_nft_rule_add(nr, FWC_NFT_P_DADDR);
 		p->family = r->family;
 		p->set = addr[r->dst->id];
 	}
 	if (r->src == NULL && r->dst == NULL)
-		prim(nr, FWC_NFT_P_NFPROTO)->family = r->family;
+		fwc_nft_rule_add(nr, FWC_NFT_P_NFPROTO)->family = r->family;
 	lower_proto(t, nr, r);
 	if (r->log) {
 		size_t room =
@@ -494,19 +496,20 @@ lower_rule(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 			fwc_emit_safe(&sb, flow, room);
 		}
 		fwc_strbuf_adds(&sb, ": ");
-		prim(nr, FWC_NFT_P_LOG)->str = keep(t, &sb);
+		fwc_nft_rule_add(nr, FWC_NFT_P_LOG)->str = keep(t, &sb);
 	}
-	prim(nr, FWC_NFT_P_COUNTER);
+	fwc_nft_rule_add(nr, FWC_NFT_P_COUNTER);
 	switch (r->action) {
 	case FWC_ACT_ACCEPT:
-		prim(nr, FWC_NFT_P_ACCEPT);
+		fwc_nft_rule_add(nr, FWC_NFT_P_ACCEPT);
 		break;
 	case FWC_ACT_DROP:
-		prim(nr, FWC_NFT_P_DROP);
+		fwc_nft_rule_add(nr, FWC_NFT_P_DROP);
 		break;
 	case FWC_ACT_REJECT:
-		prim(nr, r->proto == FWC_PROTO_TCP ? FWC_NFT_P_REJECT_TCP
-						   : FWC_NFT_P_REJECT_ICMPX);
+		fwc_nft_rule_add(nr, r->proto == FWC_PROTO_TCP
+					 ? FWC_NFT_P_REJECT_TCP
+					 : FWC_NFT_P_REJECT_ICMPX);
 		break;
 	case FWC_ACT_NR:
 		FWC_BUG("bad action");
@@ -533,38 +536,39 @@ lower_chain(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 	c->name = fwc_chain_names[h];
 	c->hook = h;
 	c->policy_accept = def == FWC_ACT_ACCEPT;
-	r = new_rule(c);
-	prim(r, FWC_NFT_P_CT_STATE)->lo =
+	r = fwc_nft_chain_add(c);
+	fwc_nft_rule_add(r, FWC_NFT_P_CT_STATE)->lo =
 	    FWC_NFT_CT_ESTABLISHED | FWC_NFT_CT_RELATED;
-	prim(r, FWC_NFT_P_ACCEPT);
+	fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
 	/* Loopback and neighbour discovery pass before the invalid-state
 	 * drop: discovery packets may be untracked. */
 	if (h == FWC_CHAIN_INPUT || filtered_out) {
-		r = new_rule(c);
-		prim(r, h == FWC_CHAIN_INPUT ? FWC_NFT_P_IIF : FWC_NFT_P_OIF)
+		r = fwc_nft_chain_add(c);
+		fwc_nft_rule_add(
+		    r, h == FWC_CHAIN_INPUT ? FWC_NFT_P_IIF : FWC_NFT_P_OIF)
 		    ->str = "lo";
-		prim(r, FWC_NFT_P_ACCEPT);
-		r = new_rule(c);
-		p = prim(r, FWC_NFT_P_ICMP_SET);
+		fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
+		r = fwc_nft_chain_add(c);
+		p = fwc_nft_rule_add(r, FWC_NFT_P_ICMP_SET);
 		p->family = FWC_FAM_IP6;
 		p->set = nd;
-		prim(r, FWC_NFT_P_HOPLIMIT)->lo = 255;
-		prim(r, FWC_NFT_P_ACCEPT);
+		fwc_nft_rule_add(r, FWC_NFT_P_HOPLIMIT)->lo = 255;
+		fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
 	}
-	r = new_rule(c);
-	prim(r, FWC_NFT_P_CT_STATE)->lo = FWC_NFT_CT_INVALID;
-	prim(r, FWC_NFT_P_DROP);
+	r = fwc_nft_chain_add(c);
+	fwc_nft_rule_add(r, FWC_NFT_P_CT_STATE)->lo = FWC_NFT_CT_INVALID;
+	fwc_nft_rule_add(r, FWC_NFT_P_DROP);
 	for (i = 0; i < rs->n_rules; i++)
 		if (rs->rules[i].chain == h)
 			lower_rule(t, addr, c, &rs->rules[i]);
 	if (def == FWC_ACT_REJECT) {
-		r = new_rule(c);
-		prim(r, FWC_NFT_P_L4PROTO)->proto = FWC_PROTO_TCP;
-		prim(r, FWC_NFT_P_COUNTER);
-		prim(r, FWC_NFT_P_REJECT_TCP);
-		r = new_rule(c);
-		prim(r, FWC_NFT_P_COUNTER);
-		prim(r, FWC_NFT_P_REJECT_ICMPX);
+		r = fwc_nft_chain_add(c);
+		fwc_nft_rule_add(r, FWC_NFT_P_L4PROTO)->proto = FWC_PROTO_TCP;
+		fwc_nft_rule_add(r, FWC_NFT_P_COUNTER);
+		fwc_nft_rule_add(r, FWC_NFT_P_REJECT_TCP);
+		r = fwc_nft_chain_add(c);
+		fwc_nft_rule_add(r, FWC_NFT_P_COUNTER);
+		fwc_nft_rule_add(r, FWC_NFT_P_REJECT_ICMPX);
 	}
 }
 

@@ -155,6 +155,11 @@ struct fwc_nft_table {
 	size_t cap_owned;
 };
 
+/* Appends a zeroed primitive of kind to r / a zeroed rule to c. */
+struct fwc_nft_prim *fwc_nft_rule_add(
+    struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind);
+struct fwc_nft_rule *fwc_nft_chain_add(struct fwc_nft_chain *c);
+
 /* Checks what nft cannot express (interface names), reporting each bad
  * name once at its rule. Returns 0 or -1. */
 int fwc_nft_model_check(const struct fwc_ruleset *rs, struct fwc_diag *dg);

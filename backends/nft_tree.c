@@ -233,16 +233,6 @@ fwc_dt_build(struct fwc_arena *a, const struct fwc_ir_rule *const *rules,
 	free(c.leaves);
 }
 
-static int
-u128_cmp(struct fwc_u128 a, struct fwc_u128 b)
-{
-	if (a.hi != b.hi)
-		return a.hi < b.hi ? -1 : 1;
-	if (a.lo != b.lo)
-		return a.lo < b.lo ? -1 : 1;
-	return 0;
-}
-
 const struct fwc_dt_node *
 fwc_dt_walk(const struct fwc_dt *t, const char *iif, const char *oif,
     struct fwc_u128 src, struct fwc_u128 dst)
@@ -266,8 +256,9 @@ fwc_dt_walk(const struct fwc_dt *t, const char *iif, const char *oif,
 				    nd->kind == FWC_DT_SRC ? src : dst;
 
 				for (size_t k = 0; k < br->n && !hit; k++)
-					hit = u128_cmp(br->v[k].lo, x) <= 0 &&
-					      u128_cmp(x, br->v[k].hi) <= 0;
+					hit =
+					    fwc_u128_cmp(br->v[k].lo, x) <= 0 &&
+					    fwc_u128_cmp(x, br->v[k].hi) <= 0;
 			}
 			if (hit) {
 				next = br->child;

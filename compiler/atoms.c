@@ -30,16 +30,6 @@ splitmix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static int
-u128_cmp(struct fwc_u128 a, struct fwc_u128 b)
-{
-	if (a.hi != b.hi)
-		return a.hi < b.hi ? -1 : 1;
-	if (a.lo != b.lo)
-		return a.lo < b.lo ? -1 : 1;
-	return 0;
-}
-
 static struct fwc_u128
 u128_inc(struct fwc_u128 a)
 {
@@ -63,7 +53,7 @@ event_cmp(const void *pa, const void *pb)
 {
 	const struct event *a = pa;
 	const struct event *b = pb;
-	int c = u128_cmp(a->at, b->at);
+	int c = fwc_u128_cmp(a->at, b->at);
 
 	if (c != 0)
 		return c;
@@ -102,7 +92,7 @@ fwc_atoms_build(struct fwc_arena *a, const struct fwc_atom_input *in,
 		for (size_t k = 0; k < in[i].n; k++) {
 			ev[n_ev++] =
 			    (struct event){ in[i].v[k].lo, (uint32_t)i, 1 };
-			if (u128_cmp(in[i].v[k].hi, max) < 0)
+			if (fwc_u128_cmp(in[i].v[k].hi, max) < 0)
 				ev[n_ev++] =
 				    (struct event){ u128_inc(in[i].v[k].hi),
 					    (uint32_t)i, -1 };
@@ -115,7 +105,7 @@ fwc_atoms_build(struct fwc_arena *a, const struct fwc_atom_input *in,
 		struct fwc_u128 at = ev[e].at;
 		struct fwc_u128 end;
 
-		for (; e < n_ev && u128_cmp(ev[e].at, at) == 0; e++) {
+		for (; e < n_ev && fwc_u128_cmp(ev[e].at, at) == 0; e++) {
 			uint32_t s = ev[e].set;
 
 			bits[s / 64] ^= 1ull << (s % 64);
@@ -195,7 +185,8 @@ fwc_atoms_build(struct fwc_arena *a, const struct fwc_atom_input *in,
 			}
 			at_ = &atoms[idx];
 			if (at_->n > 0 &&
-			    u128_cmp(u128_inc(at_->v[at_->n - 1].hi), at) == 0)
+			    fwc_u128_cmp(u128_inc(at_->v[at_->n - 1].hi), at) ==
+				0)
 				at_->v[at_->n - 1].hi = end;
 			else {
 				struct fwc_ivl iv = { at, end };
