@@ -1422,7 +1422,13 @@ elem_copy_cb(struct nftnl_set_elem *se, void *data)
 		ev->cap = ev->cap ? 2 * ev->cap : 1024;
 		ev->v = fwc_xrealloc(ev->v, ev->cap * sizeof(*ev->v));
 	}
+	memset(&ev->v[ev->n], 0, sizeof(ev->v[ev->n]));
 	ev->v[ev->n].key = key_value(key, len);
+	/* Verdict maps (dispatch trees) jump to chains: keep the target,
+	 * borrowed from the live set, for the saved table. */
+	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_CHAIN))
+		ev->v[ev->n].chain =
+		    nftnl_set_elem_get_str(se, NFTNL_SET_ELEM_CHAIN);
 	ev->v[ev->n].end = nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_FLAGS) &&
 			   (nftnl_set_elem_get_u32(se, NFTNL_SET_ELEM_FLAGS) &
 			       NFT_SET_ELEM_INTERVAL_END);
@@ -1496,21 +1502,16 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 		for (i = 0; i < lv.n_sets; i++) {
 			struct nftnl_set *s = lv.sets[i];
 			struct nlmsghdr *nlh;
-			struct elem_vec ev;
 
 			/* The set message without its elements, which
-			 * follow in messages of bounded size. */
-			live_elems(s, &ev);
+			 * follow, after the chains that verdict maps jump
+			 * to, in messages of bounded size. */
 			nftnl_set_unset(s, NFTNL_SET_HANDLE);
 			nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)i + 1);
 			nlh = msg(&bt, NFT_MSG_NEWSET, NLM_F_CREATE, OBJ_SET,
 			    NULL, NULL);
 			nftnl_set_nlmsg_build_payload(nlh, s);
 			next(&bt);
-			add_elems(&bt, nftnl_set_get_str(s, NFTNL_SET_NAME),
-			    (uint32_t)i + 1, ev.len, ev.v, ev.n, OBJ_ELEMS,
-			    NULL);
-			free(ev.v);
 		}
 		for (i = 0; i < lv.n_chains; i++) {
 			struct nftnl_chain *c = lv.chains[i];
@@ -1525,6 +1526,16 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 			    OBJ_CHAIN, NULL, NULL);
 			nftnl_chain_nlmsg_build_payload(nlh, c);
 			next(&bt);
+		}
+		for (i = 0; i < lv.n_sets; i++) {
+			struct nftnl_set *s = lv.sets[i];
+			struct elem_vec ev;
+
+			live_elems(s, &ev);
+			add_elems(&bt, nftnl_set_get_str(s, NFTNL_SET_NAME),
+			    (uint32_t)i + 1, ev.len, ev.v, ev.n, OBJ_ELEMS,
+			    NULL);
+			free(ev.v);
 		}
 		for (i = 0; i < lv.n_rules; i++) {
 			struct nftnl_rule *r = lv.rules[i];

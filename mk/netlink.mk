@@ -10,3 +10,6 @@ BENCH_STEPS += bench-apply
 .PHONY: bench-apply
 bench-apply: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tools/bench-apply.sh
+# The namespace tests again with the ASan+UBSan binary (found a wild
+# pointer in the saved table of --confirm).
+SAN_STEPS += check-integration
