@@ -17,18 +17,6 @@
 
 static enum fwc_nft_layout layout = FWC_NFT_LAYOUT_AUTO;
 
-void
-fwc_nft_set_layout(enum fwc_nft_layout l)
-{
-	layout = l;
-}
-
-enum fwc_nft_layout
-fwc_nft_get_layout(void)
-{
-	return layout;
-}
-
 int
 fwc_nft_layout_parse(const char *s)
 {

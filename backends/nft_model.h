@@ -180,10 +180,8 @@ enum fwc_nft_layout {
 };
 #define FWC_NFT_LEAF_MAX       8
 #define FWC_NFT_AUTO_THRESHOLD 64
-/* The layout of every model built after the call (set once, by the
- * command line). */
-void fwc_nft_set_layout(enum fwc_nft_layout l);
-enum fwc_nft_layout fwc_nft_get_layout(void);
+/* The layout is set once by the command line: fwc_nft_layout_parse() in
+ * include/fwc/backend.h. */
 /* Applies the layout to a built model (called by fwc_nft_model_build). */
 void fwc_nft_model_dispatch(struct fwc_nft_table *t);
 

@@ -114,7 +114,7 @@ VG_LOG_DIR = $(BUILD)/valgrind
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
            --errors-for-leak-kinds=definite,indirect
 CHECK_STEPS += check-valgrind
-DEB_DEPS    += valgrind
+DEB_DEPS    += valgrind strace
 
 check-valgrind: $(BUILD)/fwc replay-bins
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
