@@ -687,6 +687,7 @@ static int
 read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 {
 	char real[PATH_MAX];
+	struct fwc_arena *tree;
 	struct fwc_xnode *root = NULL;
 	const char *canon;
 	size_t i;
@@ -715,7 +716,10 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	}
 	canon = fwc_arena_strdup(c->a, real);
 	FWC_VEC_PUSH(c->a, c->seen, c->n_seen, c->cap_seen, canon);
-	if (fwc_xml_parse_file(c->a, c->dg, path, NULL, &root) < 0) {
+	/* The tree is read once: its skeleton goes when the file is done. */
+	tree = fwc_arena_new();
+	if (fwc_xml_parse_file_tree(c->a, tree, c->dg, path, NULL, &root) < 0) {
+		fwc_arena_release(tree);
 		if (from != NULL)
 			fwc_note(c->dg, from, "included from here");
 		include_chain(c);
@@ -730,6 +734,7 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	c->depth++;
 	parse_root(c, root, from == NULL);
 	c->depth--;
+	fwc_arena_release(tree);
 	return 0;
 }
 

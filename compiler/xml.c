@@ -27,6 +27,7 @@
 #include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 
 #include "fwc/arena.h"
 #include "fwc/diag.h"
@@ -67,7 +68,8 @@ struct lines {
 
 /* What the parser hooks know; reached through ctxt->_private. */
 struct pstate {
-	struct fwc_arena *a;
+	struct fwc_arena *a; /* strings that outlive the tree, messages */
+	struct fwc_arena *t; /* the tree's nodes, attributes and names */
 	struct fwc_diag *dg;
 	const char *file; /* arena copy, shared by every location */
 	const unsigned char *src;
@@ -654,7 +656,7 @@ attr_positions(struct pstate *ps, xmlNodePtr node, size_t lt, size_t end)
 		}
 		if (at == NULL || !qname_is(name, len, at->name))
 			return;
-		loc = fwc_arena_alloc(ps->a, sizeof(*loc));
+		loc = fwc_arena_alloc(ps->t, sizeof(*loc));
 		*loc = loc_at(ps, (size_t)(name - s));
 		at->_private = loc;
 		at = at->next;
@@ -780,7 +782,7 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	node = ctxt->node;
 	if (node == NULL || node == parent)
 		return;
-	ep = fwc_arena_alloc(ps->a, sizeof(*ep));
+	ep = fwc_arena_alloc(ps->t, sizeof(*ep));
 	ep->loc = loc_at(ps, lt);
 	node->_private = ep;
 	attr_positions(ps, node, lt, end);
@@ -1298,7 +1300,7 @@ name_copy(struct pstate *ps, const xmlChar *name)
 
 	if (ps->names[h].key != name) {
 		ps->names[h].key = name;
-		ps->names[h].copy = fwc_arena_strdup(ps->a, (const char *)name);
+		ps->names[h].copy = fwc_arena_strdup(ps->t, (const char *)name);
 	}
 	return ps->names[h].copy;
 }
@@ -1318,7 +1320,7 @@ convert(struct pstate *ps, xmlNodePtr xn, struct fwc_xnode *out)
 	for (at = xn->properties; at != NULL; at = at->next)
 		n++;
 	if (n > 0) {
-		out->attrs = fwc_arena_alloc(ps->a, n * sizeof(*out->attrs));
+		out->attrs = fwc_arena_alloc(ps->t, n * sizeof(*out->attrs));
 		out->n_attrs = n;
 	}
 	for (i = 0, at = xn->properties; at != NULL; at = at->next, i++) {
@@ -1345,7 +1347,7 @@ convert(struct pstate *ps, xmlNodePtr xn, struct fwc_xnode *out)
 			n++;
 	if (n == 0)
 		return;
-	out->kids = fwc_arena_alloc(ps->a, n * sizeof(*out->kids));
+	out->kids = fwc_arena_alloc(ps->t, n * sizeof(*out->kids));
 	out->n_kids = n;
 	i = 0;
 	for (c = xn->children; c != NULL; c = c->next)
@@ -1799,6 +1801,7 @@ limits(const struct fwc_xml_limits *lim)
 		l.max_name = lim->max_name;
 	if (lim->max_attrs != 0)
 		l.max_attrs = lim->max_attrs;
+	l.path = lim->path;
 	return l;
 }
 
@@ -1830,6 +1833,382 @@ hook_sax(xmlSAXHandler *sax)
 	sax->serror = on_parse_error;
 }
 
+/*
+ * The streaming path.
+ *
+ * Building libxml2's tree of a large policy costs more than everything
+ * else the compiler does, so a policy is first read with libxml2's
+ * streaming reader, which validates against the same schema as it goes
+ * and keeps only the element being read. Our tree is built directly, with
+ * positions from a scan of the source that follows the reader tag by tag.
+ * The streaming path gives up, reporting nothing, on anything it does not
+ * handle exactly as the tree path does: any libxml2 error or warning, an
+ * invalid document, a DOCTYPE, namespaces, limits reached, text in more
+ * than one piece. The input is then parsed again by the tree path, which
+ * reports the problems. tests/unit/test_xml_stream.c checks that both
+ * paths give the same tree on every policy of the tests and the fuzz
+ * corpus.
+ */
+
+/* An element being read: our node and its children so far. */
+struct sframe {
+	struct fwc_xnode node;
+	struct fwc_xnode *kids; /* heap */
+	size_t n_kids;
+	size_t cap_kids;
+	char *text;	 /* the one non-blank text piece, or NULL */
+	bool text_found; /* node.text_loc is the text's */
+};
+
+struct sstate {
+	struct pstate *ps;
+	size_t pos;	      /* source offset the scan has reached */
+	bool gave_up;	      /* libxml2 said something */
+	struct sframe *stack; /* heap, lim.max_depth + 1 frames */
+	unsigned int depth;
+};
+
+static void
+on_stream_error(void *arg, xmlErrorPtr e)
+{
+	struct sstate *ss = arg;
+
+	(void)e;
+	ss->gave_up = true;
+}
+
+/* Skips from pos to the next '<' that opens a start tag (want_end false)
+ * or an end tag (true), over text, comments, processing instructions and
+ * CDATA sections. Returns its offset, or SIZE_MAX. */
+static size_t
+scan_to_tag(struct sstate *ss, bool want_end)
+{
+	const unsigned char *s = ss->ps->src;
+	const unsigned char *end = s + ss->ps->len;
+	const unsigned char *p = s + ss->pos;
+	const unsigned char *q;
+
+	for (;;) {
+		p = memchr(p, '<', (size_t)(end - p));
+		if (p == NULL)
+			return SIZE_MAX;
+		if (has_prefix(p, end, "<!--")) {
+			q = find(p + 4, end, "-->");
+			if (q == NULL)
+				return SIZE_MAX;
+			p = q + 3;
+		} else if (has_prefix(p, end, "<![CDATA[")) {
+			q = find(p + 9, end, "]]>");
+			if (q == NULL)
+				return SIZE_MAX;
+			p = q + 3;
+		} else if (has_prefix(p, end, "<?")) {
+			q = find(p + 2, end, "?>");
+			if (q == NULL)
+				return SIZE_MAX;
+			p = q + 2;
+		} else if (has_prefix(p, end, "</")) {
+			if (want_end)
+				return (size_t)(p - s);
+			return SIZE_MAX;
+		} else if (p + 1 < end && p[1] != '!') {
+			if (!want_end)
+				return (size_t)(p - s);
+			return SIZE_MAX;
+		} else {
+			return SIZE_MAX;
+		}
+	}
+}
+
+/* The offset of the '>' ending the tag that starts at lt (quoted values
+ * may hold a '>'), or SIZE_MAX. */
+static size_t
+tag_end(struct sstate *ss, size_t lt)
+{
+	const unsigned char *s = ss->ps->src;
+	const unsigned char *end = s + ss->ps->len;
+	const unsigned char *p = s + lt + 1;
+	const unsigned char *q;
+
+	for (; p < end; p++) {
+		if (*p == '>')
+			return (size_t)(p - s);
+		if (*p == '"' || *p == '\'') {
+			q = memchr(p + 1, *p, (size_t)(end - p - 1));
+			if (q == NULL)
+				return SIZE_MAX;
+			p = q;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* The attributes of the reader's current element, with the position of
+ * each name from the start tag between lt and gt. Returns -1 to give
+ * up. */
+static int
+stream_attrs(struct sstate *ss, xmlNodePtr node, struct fwc_xnode *out,
+    size_t lt, size_t gt)
+{
+	struct pstate *ps = ss->ps;
+	const unsigned char *s = ps->src;
+	const unsigned char *p = s + lt + 1;
+	const unsigned char *lim = s + gt;
+	const unsigned char *name;
+	const unsigned char *q;
+	xmlAttrPtr at;
+	size_t n = 0;
+	size_t len;
+	size_t i;
+
+	if (node->nsDef != NULL || node->ns != NULL)
+		return -1;
+	for (at = node->properties; at != NULL; at = at->next) {
+		if (at->ns != NULL)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	out->attrs = fwc_arena_alloc(ps->t, n * sizeof(*out->attrs));
+	out->n_attrs = n;
+	while (p < lim && !is_blank(*p))
+		p++;
+	for (i = 0, at = node->properties; i < n; i++, at = at->next) {
+		struct fwc_xattr *xa = &out->attrs[i];
+
+		while (p < lim && is_blank(*p))
+			p++;
+		name = p;
+		while (p < lim && !is_blank(*p) && *p != '=')
+			p++;
+		len = (size_t)(p - name);
+		while (p < lim && is_blank(*p))
+			p++;
+		if (p >= lim || *p != '=')
+			return -1;
+		p++;
+		while (p < lim && is_blank(*p))
+			p++;
+		if (p >= lim || (*p != '"' && *p != '\''))
+			return -1;
+		q = memchr(p + 1, *p, (size_t)(lim - p - 1));
+		if (q == NULL)
+			return -1;
+		if (!qname_is(name, len, at->name) ||
+		    len != strlen((const char *)at->name) ||
+		    (size_t)(q - p - 1) > ps->lim.max_name)
+			return -1;
+		p = q + 1;
+		xa->name = name_copy(ps, at->name);
+		xa->value = attr_value(ps, at);
+		xa->loc = loc_at(ps, (size_t)(name - s));
+	}
+	return 0;
+}
+
+/* Looks for the text of the open element f from off on (see find_text). */
+static void
+stream_find_text(struct sstate *ss, struct sframe *f, size_t off)
+{
+	size_t t;
+
+	if (f->text_found)
+		return;
+	t = text_scan(ss->ps, off);
+	if (t == SIZE_MAX)
+		return;
+	f->node.text_loc = loc_at(ss->ps, t);
+	f->text_found = true;
+}
+
+/* Moves the finished element f into its parent's children, or into *root
+ * for the document element. */
+static void
+stream_close(struct sstate *ss, struct sframe *f, struct fwc_xnode **root)
+{
+	struct pstate *ps = ss->ps;
+	struct fwc_xnode *n;
+	char *t;
+	size_t len;
+
+	if (f->n_kids > 0) {
+		f->node.kids =
+		    fwc_arena_alloc(ps->t, f->n_kids * sizeof(*f->node.kids));
+		memcpy(f->node.kids, f->kids, f->n_kids * sizeof(*f->kids));
+		f->node.n_kids = f->n_kids;
+	}
+	free(f->kids);
+	f->kids = NULL;
+	if (f->text != NULL) {
+		t = f->text;
+		while (is_blank((unsigned char)*t))
+			t++;
+		len = strlen(t);
+		while (len > 0 && is_blank((unsigned char)t[len - 1]))
+			len--;
+		t[len] = '\0';
+		f->node.text = t;
+	}
+	if (f == ss->stack) {
+		n = fwc_arena_alloc(ps->t, sizeof(*n));
+		*n = f->node;
+		*root = n;
+		return;
+	}
+	f--;
+	if (f->n_kids == f->cap_kids) {
+		f->cap_kids = f->cap_kids ? 2 * f->cap_kids : 4;
+		f->kids = fwc_xrealloc(f->kids, f->cap_kids * sizeof(*f->kids));
+	}
+	f->kids[f->n_kids++] = f[1].node;
+}
+
+static bool
+all_blank(const char *s)
+{
+	while (*s != '\0' && is_blank((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+/* Handles one node from the reader; returns -1 to give up. */
+static int
+stream_node(struct sstate *ss, xmlTextReaderPtr r, size_t *n_elements,
+    struct fwc_xnode **root)
+{
+	struct pstate *ps = ss->ps;
+	struct sframe *f;
+	xmlNodePtr node;
+	const char *v;
+	size_t lt;
+	size_t gt;
+	bool empty;
+
+	switch (xmlTextReaderNodeType(r)) {
+	case XML_READER_TYPE_ELEMENT:
+		node = xmlTextReaderCurrentNode(r);
+		if (node == NULL || ss->depth >= ps->lim.max_depth ||
+		    ++*n_elements > ps->lim.max_elements ||
+		    (unsigned int)xmlTextReaderDepth(r) != ss->depth)
+			return -1;
+		lt = scan_to_tag(ss, false);
+		if (lt == SIZE_MAX)
+			return -1;
+		gt = tag_end(ss, lt);
+		if (gt == SIZE_MAX)
+			return -1;
+		empty = ps->src[gt - 1] == '/';
+		if (empty != (xmlTextReaderIsEmptyElement(r) == 1))
+			return -1;
+		f = &ss->stack[ss->depth];
+		memset(f, 0, sizeof(*f));
+		f->node.name = name_copy(ps, node->name);
+		f->node.loc = loc_at(ps, lt);
+		f->node.text_loc = f->node.loc;
+		if (stream_attrs(ss, node, &f->node, lt, gt - (empty ? 1 : 0)) <
+		    0)
+			return -1;
+		ss->pos = gt + 1;
+		if (empty) {
+			stream_close(ss, f, root);
+			if (ss->depth > 0)
+				stream_find_text(ss, f - 1, ss->pos);
+			return 0;
+		}
+		stream_find_text(ss, f, ss->pos);
+		ss->depth++;
+		return 0;
+	case XML_READER_TYPE_END_ELEMENT:
+		if (ss->depth == 0 ||
+		    (unsigned int)xmlTextReaderDepth(r) != ss->depth - 1)
+			return -1;
+		lt = scan_to_tag(ss, true);
+		if (lt == SIZE_MAX)
+			return -1;
+		gt = tag_end(ss, lt);
+		if (gt == SIZE_MAX)
+			return -1;
+		ss->pos = gt + 1;
+		f = &ss->stack[--ss->depth];
+		stream_close(ss, f, root);
+		if (ss->depth > 0)
+			stream_find_text(ss, f - 1, ss->pos);
+		return 0;
+	case XML_READER_TYPE_TEXT:
+	case XML_READER_TYPE_CDATA:
+	case XML_READER_TYPE_WHITESPACE:
+	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+		v = (const char *)xmlTextReaderConstValue(r);
+		if (ss->depth == 0 || v == NULL)
+			return -1;
+		if (all_blank(v))
+			return 0;
+		f = &ss->stack[ss->depth - 1];
+		if (f->text != NULL)
+			return -1;
+		f->text = fwc_arena_strdup(ps->a, v);
+		return 0;
+	case XML_READER_TYPE_COMMENT:
+	case XML_READER_TYPE_PROCESSING_INSTRUCTION:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Reads and validates the document by streaming. Returns 0 with *root
+ * set, or -1 having reported nothing. */
+static int
+parse_stream(struct pstate *ps, struct fwc_xnode **root)
+{
+	struct sstate ss;
+	xmlTextReaderPtr r;
+	struct guard g;
+	size_t n_elements = 0;
+	int rc;
+
+	if (ps->doctype_off != SIZE_MAX || ps->len > INT_MAX)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	ss.ps = ps;
+	ss.stack = fwc_xcalloc(ps->lim.max_depth + 1, sizeof(*ss.stack));
+	*root = NULL;
+	guard_enter(&g, &ss, on_stream_error);
+	r = xmlReaderForMemory(
+	    (const char *)ps->src, (int)ps->len, NULL, NULL, PARSE_OPTIONS);
+	if (r == NULL) {
+		guard_leave(&g);
+		free(ss.stack);
+		return -1;
+	}
+	xmlTextReaderSetStructuredErrorHandler(r, on_stream_error, &ss);
+	rc = xmlTextReaderRelaxNGSetSchema(r, schema_get()) == 0 ? 0 : -1;
+	while (rc == 0 && !ss.gave_up) {
+		int got = xmlTextReaderRead(r);
+
+		if (got == 0)
+			break;
+		if (got < 0 || stream_node(&ss, r, &n_elements, root) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && (ss.gave_up || ss.depth != 0 || *root == NULL ||
+			   xmlTextReaderIsValid(r) != 1))
+		rc = -1;
+	xmlFreeTextReader(r);
+	guard_leave(&g);
+	for (unsigned int i = 0; i <= ps->lim.max_depth; i++)
+		free(ss.stack[i].kids);
+	free(ss.stack);
+	if (rc < 0) {
+		*root = NULL;
+		lines_rewind(&ps->lines);
+		memset(ps->names, 0, sizeof(ps->names));
+	}
+	return rc;
+}
+
 static int
 parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 {
@@ -1854,6 +2233,10 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	}
 	if (check_encoding(ps) < 0 || check_declared_encoding(ps) < 0 ||
 	    prescan(ps) < 0)
+		return -1;
+	if (ps->lim.path != FWC_XML_PATH_TREE && parse_stream(ps, root) == 0)
+		return 0;
+	if (ps->lim.path == FWC_XML_PATH_STREAM)
 		return -1;
 	guard_enter(&g, ps, on_stray_error);
 	/* The push parser stops at the first fatal error (the pull parser
@@ -1889,7 +2272,7 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 		    "document has no root element");
 	}
 	if (!ps->failed) {
-		out = fwc_arena_alloc(ps->a, sizeof(*out));
+		out = fwc_arena_alloc(ps->t, sizeof(*out));
 		convert(ps, top, out);
 		if (validate(ps, doc, out) == 0) {
 			*root = out;
@@ -1905,11 +2288,12 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 }
 
 static void
-pstate_init(struct pstate *ps, struct fwc_arena *a, struct fwc_diag *dg,
-    const char *file, const struct fwc_xml_limits *lim)
+pstate_init(struct pstate *ps, struct fwc_arena *a, struct fwc_arena *t,
+    struct fwc_diag *dg, const char *file, const struct fwc_xml_limits *lim)
 {
 	memset(ps, 0, sizeof(*ps));
 	ps->a = a;
+	ps->t = t != NULL ? t : a;
 	ps->dg = dg;
 	ps->file = fwc_arena_strdup(a, file);
 	ps->lim = limits(lim);
@@ -1924,7 +2308,7 @@ fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg, const char *name,
 	struct pstate ps;
 
 	*root = NULL;
-	pstate_init(&ps, a, dg, name != NULL ? name : "<input>", lim);
+	pstate_init(&ps, a, NULL, dg, name != NULL ? name : "<input>", lim);
 	ps.src = (const unsigned char *)buf;
 	ps.len = len;
 	return parse_bytes(&ps, root);
@@ -1997,6 +2381,14 @@ int
 fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg, const char *path,
     const struct fwc_xml_limits *lim, struct fwc_xnode **root)
 {
+	return fwc_xml_parse_file_tree(a, a, dg, path, lim, root);
+}
+
+int
+fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
+    struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
+    struct fwc_xnode **root)
+{
 	struct pstate ps;
 	unsigned char *buf;
 	size_t len = 0;
@@ -2004,7 +2396,7 @@ fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg, const char *path,
 	int rc;
 
 	*root = NULL;
-	pstate_init(&ps, a, dg, path, lim);
+	pstate_init(&ps, a, tree, dg, path, lim);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fwc_error(dg, &(struct fwc_loc){ ps.file, 0, 0 },

@@ -41,6 +41,13 @@ struct fwc_xml_limits {
 	 * duplicates in quadratic time, so this is enforced before it
 	 * parses. */
 	unsigned int max_attrs;
+	/* Which way to read (tests compare the two; see xml.c). */
+	enum fwc_xml_path {
+		FWC_XML_PATH_AUTO,   /* streaming, else libxml2's tree */
+		FWC_XML_PATH_TREE,   /* libxml2's tree only */
+		FWC_XML_PATH_STREAM, /* streaming only: -1 and no report
+					when it gives up */
+	} path;
 };
 
 extern const struct fwc_xml_limits fwc_xml_default_limits;
@@ -54,6 +61,13 @@ extern const struct fwc_xml_limits fwc_xml_default_limits;
  * schema is kept for later calls. Not thread-safe. */
 int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
     const char *path, const struct fwc_xml_limits *lim,
+    struct fwc_xnode **root);
+/* Same, with the tree's skeleton (nodes, attribute arrays, element and
+ * attribute names) allocated from tree and everything a caller keeps
+ * (attribute values, text, the file name of locations) from a: releasing
+ * tree once the tree has been read leaves every kept string valid. */
+int fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
+    struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);
 /* Same for an in-memory document; name is used in locations. */
 int fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
