@@ -1853,11 +1853,9 @@ hook_sax(xmlSAXHandler *sax)
 /* An element being read: our node and its children so far. */
 struct sframe {
 	struct fwc_xnode node;
-	struct fwc_xnode *kids; /* heap */
-	size_t n_kids;
-	size_t cap_kids;
-	char *text;	 /* the one non-blank text piece, or NULL */
-	bool text_found; /* node.text_loc is the text's */
+	size_t first_kid; /* its children: sstate.pend[first_kid..] */
+	char *text;	  /* the one non-blank text piece, or NULL */
+	bool text_found;  /* node.text_loc is the text's */
 };
 
 struct sstate {
@@ -1866,6 +1864,11 @@ struct sstate {
 	bool gave_up;	      /* libxml2 said something */
 	struct sframe *stack; /* heap, lim.max_depth + 1 frames */
 	unsigned int depth;
+	/* Finished children of the open elements, the innermost's last
+	 * (heap): an element's children are moved out when it ends. */
+	struct fwc_xnode *pend;
+	size_t n_pend;
+	size_t cap_pend;
 };
 
 static void
@@ -2033,14 +2036,14 @@ stream_close(struct sstate *ss, struct sframe *f, struct fwc_xnode **root)
 	char *t;
 	size_t len;
 
-	if (f->n_kids > 0) {
-		f->node.kids =
-		    fwc_arena_alloc(ps->t, f->n_kids * sizeof(*f->node.kids));
-		memcpy(f->node.kids, f->kids, f->n_kids * sizeof(*f->kids));
-		f->node.n_kids = f->n_kids;
+	if (ss->n_pend > f->first_kid) {
+		f->node.n_kids = ss->n_pend - f->first_kid;
+		f->node.kids = fwc_arena_alloc(
+		    ps->t, f->node.n_kids * sizeof(*f->node.kids));
+		memcpy(f->node.kids, ss->pend + f->first_kid,
+		    f->node.n_kids * sizeof(*f->node.kids));
+		ss->n_pend = f->first_kid;
 	}
-	free(f->kids);
-	f->kids = NULL;
 	if (f->text != NULL) {
 		t = f->text;
 		while (is_blank((unsigned char)*t))
@@ -2057,12 +2060,12 @@ stream_close(struct sstate *ss, struct sframe *f, struct fwc_xnode **root)
 		*root = n;
 		return;
 	}
-	f--;
-	if (f->n_kids == f->cap_kids) {
-		f->cap_kids = f->cap_kids ? 2 * f->cap_kids : 4;
-		f->kids = fwc_xrealloc(f->kids, f->cap_kids * sizeof(*f->kids));
+	if (ss->n_pend == ss->cap_pend) {
+		ss->cap_pend = ss->cap_pend ? 2 * ss->cap_pend : 1024;
+		ss->pend =
+		    fwc_xrealloc(ss->pend, ss->cap_pend * sizeof(*ss->pend));
 	}
-	f->kids[f->n_kids++] = f[1].node;
+	ss->pend[ss->n_pend++] = f->node;
 }
 
 static bool
@@ -2104,6 +2107,7 @@ stream_node(struct sstate *ss, xmlTextReaderPtr r, size_t *n_elements,
 			return -1;
 		f = &ss->stack[ss->depth];
 		memset(f, 0, sizeof(*f));
+		f->first_kid = ss->n_pend;
 		f->node.name = name_copy(ps, node->name);
 		f->node.loc = loc_at(ps, lt);
 		f->node.text_loc = f->node.loc;
@@ -2198,8 +2202,7 @@ parse_stream(struct pstate *ps, struct fwc_xnode **root)
 		rc = -1;
 	xmlFreeTextReader(r);
 	guard_leave(&g);
-	for (unsigned int i = 0; i <= ps->lim.max_depth; i++)
-		free(ss.stack[i].kids);
+	free(ss.pend);
 	free(ss.stack);
 	if (rc < 0) {
 		*root = NULL;
