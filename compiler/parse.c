@@ -95,9 +95,23 @@ split_words(
     struct pctx *c, const char *s, const struct fwc_loc *loc, size_t nlen)
 {
 	struct fwc_words w = { NULL, 0 };
-	size_t cap = 0;
+	size_t n = 0;
 	const char *p = s;
 
+	/* Count first: most lists hold one word, and a large policy has
+	 * hundreds of thousands of them. */
+	for (bool in = false; *p; p++) {
+		bool blank =
+		    *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+
+		if (!blank && !in)
+			n++;
+		in = !blank;
+	}
+	if (n == 0)
+		return w;
+	w.v = fwc_arena_alloc(c->a, n * sizeof(*w.v));
+	p = s;
 	while (*p) {
 		const char *start;
 		struct fwc_word word;
@@ -121,7 +135,7 @@ split_words(
 		if (word.loc.col)
 			word.loc.col +=
 			    (uint32_t)(nlen + 2 + (size_t)(start - s));
-		FWC_VEC_PUSH(c->a, w.v, w.n, cap, word);
+		w.v[w.n++] = word;
 	}
 	return w;
 }
@@ -186,6 +200,15 @@ read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
 
 	*out = NULL;
 	*n_out = 0;
+	/* Exact room for the usual case, where every child is an item. */
+	for (size_t i = 0; i < n->n_kids && cap < MAX_SET_ITEMS; i++)
+		for (size_t j = 0; j < n_map; j++)
+			if (strcmp(n->kids[i].name, map[j].elem) == 0) {
+				cap++;
+				break;
+			}
+	if (cap > 0)
+		*out = fwc_arena_alloc(c->a, cap * sizeof(**out));
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
 		struct fwc_item it;
