@@ -583,6 +583,61 @@ minus_ivls(const struct fwc_ivl *xv, size_t nx, const struct fwc_ivl *yv,
 	return k;
 }
 
+/* True when every interval of the sorted, disjoint x[0..nx) lies within
+ * one interval of y[0..ny): binary search, so that a small set is
+ * checked against a large one in logarithmic time. */
+static bool
+ivls_within(
+    const struct fwc_ivl *xv, size_t nx, const struct fwc_ivl *yv, size_t ny)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < nx; i++) {
+		j += first_ending_from(yv + j, ny - j, xv[i].lo);
+		if (j == ny || fwc_u128_cmp(yv[j].lo, xv[i].lo) > 0 ||
+		    fwc_u128_cmp(yv[j].hi, xv[i].hi) < 0)
+			return false;
+	}
+	return true;
+}
+
+const struct fwc_addrset *
+fwc_addrset_meet(struct fwc_arena *a, const struct fwc_addrset *x,
+    const struct fwc_addrset *y)
+{
+	bool x_in_y = true;
+	bool y_in_x = true;
+	int f;
+
+	for (f = 0; f < FWC_FAM_NR; f++) {
+		size_t nx = x->n[f];
+		size_t ny = y->n[f];
+
+		if (nx == 0) {
+			y_in_x = y_in_x && ny == 0;
+			continue;
+		}
+		if (ny == 0) {
+			x_in_y = false;
+			continue;
+		}
+		if (x_in_y && !ivls_within(x->v[f], nx, y->v[f], ny))
+			x_in_y = false;
+		/* Only a list at most as long as the other's is worth the
+		 * search; else the general case below answers. */
+		if (y_in_x &&
+		    (ny > nx || !ivls_within(y->v[f], ny, x->v[f], nx)))
+			y_in_x = false;
+	}
+	if (x_in_y)
+		return fwc_addrset_is_empty(x) ? &fwc_addrset_empty : x;
+	if (y_in_x)
+		return fwc_addrset_is_empty(y) ? &fwc_addrset_empty : y;
+	if (!fwc_addrset_overlaps(x, y))
+		return &fwc_addrset_empty;
+	return fwc_addrset_inter(a, x, y);
+}
+
 struct fwc_addrset *
 fwc_addrset_minus(struct fwc_arena *a, const struct fwc_addrset *x,
     const struct fwc_addrset *y)

@@ -33,6 +33,9 @@ struct fwc_arena {
 	struct chunk *head;
 	size_t next_size;
 	size_t total;
+	void **adopted; /* heap blocks handed over by fwc_arena_adopt() */
+	size_t n_adopted;
+	size_t cap_adopted;
 };
 
 struct fwc_arena *
@@ -59,6 +62,9 @@ fwc_arena_release(struct fwc_arena *a)
 		else
 			free(c);
 	}
+	for (size_t i = 0; i < a->n_adopted; i++)
+		free(a->adopted[i]);
+	free(a->adopted);
 	free(a);
 }
 
@@ -211,6 +217,21 @@ fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
 	if (n_used)
 		memcpy(p, old, n_used * elsz);
 	*cap = ncap;
+	return p;
+}
+
+void *
+fwc_arena_adopt(struct fwc_arena *a, void *p, size_t n)
+{
+	if (p == NULL)
+		return NULL;
+	if (a->n_adopted == a->cap_adopted) {
+		a->cap_adopted = a->cap_adopted ? 2 * a->cap_adopted : 16;
+		a->adopted = fwc_xrealloc(
+		    a->adopted, a->cap_adopted * sizeof(*a->adopted));
+	}
+	a->adopted[a->n_adopted++] = p;
+	a->total += n;
 	return p;
 }
 

@@ -46,12 +46,16 @@ fwc_map_release(struct fwc_map *m)
 	m->n = 0;
 }
 
+/* The slot of key, or the empty slot where it would go. The stored hash
+ * is compared first, so that a probe past other keys does not read
+ * them (each a cache miss in a large table). */
 static struct fwc_map_slot *
-find(const struct fwc_map *m, const char *key)
+find(const struct fwc_map *m, const char *key, uint32_t h)
 {
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	size_t i = (size_t)h & (m->cap - 1);
 
-	while (m->slots[i].key != NULL && strcmp(m->slots[i].key, key) != 0)
+	while (m->slots[i].key != NULL &&
+	       (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
 		i = (i + 1) & (m->cap - 1);
 	return &m->slots[i];
 }
@@ -59,38 +63,58 @@ find(const struct fwc_map *m, const char *key)
 struct fwc_map_slot *
 fwc_map_get(const struct fwc_map *m, const char *key)
 {
-	struct fwc_map_slot *s = find(m, key);
+	struct fwc_map_slot *s = find(m, key, (uint32_t)hash_str(key));
 
 	return s->key != NULL ? s : NULL;
 }
 
+/* Doubles the table until it has cap slots or more; keys keep their
+ * stored hashes. */
 static void
-grow(struct fwc_map *m)
+grow_to(struct fwc_map *m, size_t cap)
 {
 	struct fwc_map_slot *old = m->slots;
 	size_t ocap = m->cap;
 
-	m->cap *= 2;
+	if (cap <= m->cap)
+		return;
+	while (m->cap < cap)
+		m->cap *= 2;
 	m->slots = fwc_xcalloc(m->cap, sizeof(*m->slots));
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i].key != NULL)
-			*find(m, old[i].key) = old[i];
+	for (size_t i = 0; i < ocap; i++) {
+		size_t j;
+
+		if (old[i].key == NULL)
+			continue;
+		for (j = (size_t)old[i].hash & (m->cap - 1);
+		     m->slots[j].key != NULL; j = (j + 1) & (m->cap - 1))
+			;
+		m->slots[j] = old[i];
+	}
 	free(old);
+}
+
+void
+fwc_map_reserve(struct fwc_map *m, size_t n)
+{
+	grow_to(m, 2 * n);
 }
 
 struct fwc_map_slot *
 fwc_map_put(struct fwc_map *m, const char *key, void *val, int kind)
 {
+	uint32_t h = (uint32_t)hash_str(key);
 	struct fwc_map_slot *s;
 
 	if ((m->n + 1) * 2 > m->cap)
-		grow(m);
-	s = find(m, key);
+		grow_to(m, 2 * m->cap);
+	s = find(m, key, h);
 	if (s->key == NULL)
 		m->n++;
 	s->key = key;
 	s->val = val;
 	s->kind = kind;
+	s->hash = h;
 	return s;
 }
 

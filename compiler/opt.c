@@ -10,11 +10,14 @@
 #include "fwc/arena.h"
 #include "fwc/ir.h"
 #include "fwc/names.h"
+#include "fwc/phase.h"
 #include "fwc/pipeline.h"
 
-struct keyed {
-	const struct fwc_ir_rule *r;
+/* Where each rule goes: order[i] is the index before sorting of the rule
+ * that goes to place i. */
+struct order {
 	size_t idx;
+	bool done; /* permute(): moved to its place */
 };
 
 static int
@@ -35,17 +38,13 @@ rank(enum fwc_action a)
 	return a == FWC_ACT_ACCEPT ? 1 : 0;
 }
 
-static int
-rule_cmp(const void *x, const void *y)
-{
-	const struct keyed *a = x;
-	const struct keyed *b = y;
+/* The sort key: chain, then denies and rejects before accepts. */
+#define N_KEYS (FWC_CHAIN_NR * 2)
 
-	if (a->r->chain != b->r->chain)
-		return (int)a->r->chain - (int)b->r->chain;
-	if (rank(a->r->action) != rank(b->r->action))
-		return rank(a->r->action) - rank(b->r->action);
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
+static unsigned int
+rule_key(const struct fwc_ir_rule *r)
+{
+	return (unsigned int)r->chain * 2u + (unsigned int)rank(r->action);
 }
 
 static uint64_t
@@ -91,12 +90,19 @@ rule_same(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b)
 	       memcmp(a->types, b->types, sizeof(a->types)) == 0;
 }
 
+/* A kept rule in dedupe()'s table; its hash is compared before the rule
+ * itself is read. */
+struct kept {
+	uint64_t hash;
+	const struct fwc_ir_rule *r; /* NULL = empty */
+};
+
 /* Drops rules identical to an earlier one (the first keeps its origin). */
 static void
 dedupe(struct fwc_ruleset *rs)
 {
 	size_t cap = 64;
-	const struct fwc_ir_rule **tab;
+	struct kept *tab;
 	size_t k = 0;
 
 	while (cap < 2 * rs->n_rules)
@@ -104,31 +110,85 @@ dedupe(struct fwc_ruleset *rs)
 	tab = fwc_xcalloc(cap, sizeof(*tab));
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
-		size_t j = (size_t)rule_hash(r) & (cap - 1);
+		uint64_t h = rule_hash(r);
+		size_t j = (size_t)h & (cap - 1);
 		bool dup = false;
 
-		for (; tab[j] != NULL; j = (j + 1) & (cap - 1)) {
-			if (rule_same(tab[j], r)) {
+		for (; tab[j].r != NULL; j = (j + 1) & (cap - 1)) {
+			if (tab[j].hash == h && rule_same(tab[j].r, r)) {
 				dup = true;
 				break;
 			}
 		}
 		if (dup)
 			continue;
-		rs->rules[k] = *r;
-		tab[j] = &rs->rules[k];
+		if (k != i)
+			rs->rules[k] = *r;
+		tab[j].hash = h;
+		tab[j].r = &rs->rules[k];
 		k++;
 	}
 	free(tab);
 	rs->n_rules = k;
 }
 
+/* Puts the rules in the order of k (k[i].idx is the rule that goes to
+ * place i) in place, cycle by cycle, with one rule of scratch: a second
+ * array of every rule would double the largest part of the IR. */
 static void
-opt_ruleset(struct fwc_arena *a, struct fwc_ruleset *rs)
+permute(struct fwc_ir_rule *rules, struct order *k, size_t n)
 {
-	struct keyed *k;
-	struct fwc_ir_rule *out;
+	for (size_t i = 0; i < n; i++) {
+		struct fwc_ir_rule tmp;
+		size_t j = i;
 
+		if (k[i].idx == i || k[i].done)
+			continue;
+		tmp = rules[i];
+		/* Follow the cycle: place j takes rule k[j].idx until the
+		 * cycle closes at i. */
+		while (k[j].idx != i) {
+			size_t from = k[j].idx;
+
+			rules[j] = rules[from];
+			k[j].done = true;
+			j = from;
+		}
+		rules[j] = tmp;
+		k[j].done = true;
+	}
+}
+
+/* Sorts the rules by key, keeping their order of creation within a key:
+ * a counting sort, as there are only N_KEYS keys. */
+static void
+sort_rules(struct fwc_ruleset *rs)
+{
+	size_t start[N_KEYS] = { 0 };
+	struct order *k = fwc_xmalloc(rs->n_rules * sizeof(*k));
+	size_t sum = 0;
+
+	for (size_t i = 0; i < rs->n_rules; i++)
+		start[rule_key(&rs->rules[i])]++;
+	for (unsigned int key = 0; key < N_KEYS; key++) {
+		size_t n = start[key];
+
+		start[key] = sum;
+		sum += n;
+	}
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		struct order *o = &k[start[rule_key(&rs->rules[i])]++];
+
+		o->idx = i;
+		o->done = false;
+	}
+	permute(rs->rules, k, rs->n_rules);
+	free(k);
+}
+
+static void
+opt_ruleset(struct fwc_ruleset *rs)
+{
 	if (rs->n_sets > 1)
 		qsort(rs->sets, rs->n_sets, sizeof(*rs->sets), set_cmp);
 	for (size_t i = 0; i < rs->n_sets; i++)
@@ -136,25 +196,34 @@ opt_ruleset(struct fwc_arena *a, struct fwc_ruleset *rs)
 	if (rs->n_rules < 2)
 		return;
 	dedupe(rs);
-	k = fwc_xmalloc(rs->n_rules * sizeof(*k));
-	for (size_t i = 0; i < rs->n_rules; i++) {
-		k[i].r = &rs->rules[i];
-		k[i].idx = i;
-	}
-	qsort(k, rs->n_rules, sizeof(*k), rule_cmp);
-	out = fwc_arena_alloc(a, rs->n_rules * sizeof(*out));
-	for (size_t i = 0; i < rs->n_rules; i++)
-		out[i] = *k[i].r;
-	free(k);
-	rs->rules = out;
+	sort_rules(rs);
 }
 
 int
 fwc_opt(struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program *prog)
 {
+	(void)a;
 	(void)dg;
 	for (size_t i = 0; i < prog->n_eps; i++)
-		opt_ruleset(a, prog->eps[i]);
+		opt_ruleset(prog->eps[i]);
+	return 0;
+}
+
+/* The stages after parsing, each timed under FWC_PHASES=1. */
+static int
+compile_policy(struct fwc_arena *a, struct fwc_diag *dg,
+    const struct fwc_options *opt, struct fwc_policy *p,
+    struct fwc_program **out)
+{
+	if (fwc_sema(a, dg, opt, p) < 0)
+		return -1;
+	fwc_phase_mark("sema", a);
+	if (fwc_place(a, dg, p, out) < 0)
+		return -1;
+	fwc_phase_mark("place", a);
+	if (fwc_opt(a, dg, *out) < 0)
+		return -1;
+	fwc_phase_mark("opt", a);
 	return 0;
 }
 
@@ -165,9 +234,11 @@ fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
 	struct fwc_policy *p = NULL;
 
 	*out = NULL;
-	if (fwc_parse_file(a, dg, opt, path, &p) < 0 ||
-	    fwc_sema(a, dg, opt, p) < 0 || fwc_place(a, dg, p, out) < 0 ||
-	    fwc_opt(a, dg, *out) < 0)
+	fwc_phase_start();
+	if (fwc_parse_file(a, dg, opt, path, &p) < 0)
+		return -1;
+	fwc_phase_mark("parse", a);
+	if (compile_policy(a, dg, opt, p, out) < 0)
 		return -1;
 	(*out)->source = p;
 	return 0;
@@ -181,9 +252,11 @@ fwc_compile_buffer(struct fwc_arena *a, struct fwc_diag *dg,
 	struct fwc_policy *p = NULL;
 
 	*out = NULL;
-	if (fwc_parse_buffer(a, dg, opt, name, buf, len, &p) < 0 ||
-	    fwc_sema(a, dg, opt, p) < 0 || fwc_place(a, dg, p, out) < 0 ||
-	    fwc_opt(a, dg, *out) < 0)
+	fwc_phase_start();
+	if (fwc_parse_buffer(a, dg, opt, name, buf, len, &p) < 0)
+		return -1;
+	fwc_phase_mark("parse", a);
+	if (compile_policy(a, dg, opt, p, out) < 0)
 		return -1;
 	(*out)->source = p;
 	return 0;

@@ -45,14 +45,27 @@ struct setkey {
 	struct fwc_ir_set *set;
 };
 
-/* A ruleset under construction. */
+/* A ruleset under construction. Its rules grow on the heap, where
+ * realloc() moves large blocks without copying them, and the arena
+ * adopts the array at the end: growing it in the arena by doubling would
+ * leave as much again behind, and copying it out would hold it twice. */
 struct rsb {
 	struct fwc_ruleset *rs;
 	size_t cap_rules;
 	size_t cap_sets;
 	struct setkey *tab; /* open addressing on content hash */
 	size_t tab_cap;
-	struct fwc_map names; /* set name -> set, for uniqueness */
+	struct fwc_map names[FWC_FAM_NR]; /* set name -> set, per family */
+};
+
+/* An enforcement point being placed: a gateway (with what lies behind
+ * each of its interfaces) or a host. */
+struct ep {
+	struct rsb b;
+	const struct fwc_gateway *g; /* NULL for a host */
+	const struct fwc_host *h;
+	const struct fwc_addrset **behind;     /* per interface of g */
+	const struct fwc_addrset **dst_behind; /* scratch, per interface */
 };
 
 /* A named object's address set of one family, to name sets after it. */
@@ -69,6 +82,8 @@ struct plctx {
 	size_t known_cap;
 	struct fwc_diag *dg;
 	const struct fwc_policy *p;
+	/* The directed pairs of the flow being placed: a heap vector,
+	 * reused from flow to flow. */
 	struct xflow *xf;
 	size_t n_xf;
 	size_t cap_xf;
@@ -99,7 +114,9 @@ set_same(const struct fwc_ir_set *s, enum fwc_family f, const struct fwc_ivl *v,
 {
 	if (s->family != f || s->n != n || s->n_fqdns != nfq)
 		return false;
-	if (n && memcmp(s->v, v, n * sizeof(*v)) != 0)
+	/* Placement shares interval arrays (fwc_addrset_meet): the same
+	 * pointer is the same content, without reading it. */
+	if (n && s->v != v && memcmp(s->v, v, n * sizeof(*v)) != 0)
 		return false;
 	for (size_t i = 0; i < nfq; i++)
 		if (strcmp(s->fqdns[i], fq[i]) != 0)
@@ -137,27 +154,46 @@ known_name(const struct plctx *c, uint64_t h, enum fwc_family f,
 	return NULL;
 }
 
+/* Adds name for each family of s unless an earlier object has exactly
+ * those addresses (the first one names the set): one probe sequence
+ * both looks and finds the free slot. */
 static void
 add_known(struct plctx *c, const struct fwc_addrset *s, const char *name)
 {
 	for (int f = 0; f < FWC_FAM_NR; f++) {
 		uint64_t h;
 		size_t i;
+		bool dup = false;
 
-		if (s == NULL || s->n[f] == 0 ||
-		    known_name(c,
-			set_hash((enum fwc_family)f, s->v[f], s->n[f], NULL, 0),
-			(enum fwc_family)f, s->v[f], s->n[f]) != NULL)
+		if (s == NULL || s->n[f] == 0)
 			continue;
 		h = set_hash((enum fwc_family)f, s->v[f], s->n[f], NULL, 0);
 		for (i = (size_t)h & (c->known_cap - 1); c->known[i].name;
-		     i = (i + 1) & (c->known_cap - 1))
-			;
+		     i = (i + 1) & (c->known_cap - 1)) {
+			const struct known *k = &c->known[i];
+
+			if (k->hash == h && (int)k->family == f &&
+			    k->addrs->n[f] == s->n[f] &&
+			    memcmp(k->addrs->v[f], s->v[f],
+				s->n[f] * sizeof(*s->v[f])) == 0) {
+				dup = true;
+				break;
+			}
+		}
+		if (dup)
+			continue;
 		c->known[i].hash = h;
 		c->known[i].family = (enum fwc_family)f;
 		c->known[i].addrs = s;
 		c->known[i].name = name;
 	}
+}
+
+static size_t
+known_entries(const struct fwc_addrset *s)
+{
+	return s == NULL ? 0
+			 : (s->n[FWC_FAM_IP4] != 0) + (s->n[FWC_FAM_IP6] != 0);
 }
 
 /* Boundaries first, then hosts: a set is named after the most general
@@ -167,8 +203,13 @@ static void
 build_known(struct plctx *c)
 {
 	const struct fwc_policy *p = c->p;
-	size_t n = 2 * (p->boundaries.n + p->hosts.n) + 1;
+	size_t n = 1;
 
+	/* At most half full: one entry per family with addresses. */
+	for (size_t i = 0; i < p->boundaries.n; i++)
+		n += known_entries(p->boundaries.v[i]->addrs);
+	for (size_t i = 0; i < p->hosts.n; i++)
+		n += known_entries(p->hosts.v[i]->addrs);
 	c->known_cap = 64;
 	while (c->known_cap < 2 * n)
 		c->known_cap *= 2;
@@ -228,10 +269,11 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 		const char *name =
 		    k == 2 ? label
 			   : fwc_arena_printf(c->a, "%s-%u", label, k - 1);
-		const char *key = fwc_arena_printf(c->a, "%s/%d", name, (int)f);
 
-		if (fwc_map_get(&b->names, key) == NULL) {
-			fwc_map_put(&b->names, key, s, 0);
+		if (b->names[f].slots == NULL)
+			fwc_map_init(&b->names[f]);
+		if (fwc_map_get(&b->names[f], name) == NULL) {
+			fwc_map_put(&b->names[f], name, s, 0);
 			s->name = name;
 			break;
 		}
@@ -242,6 +284,19 @@ intern_set(struct plctx *c, struct rsb *b, enum fwc_family f,
 }
 
 /* Rules. */
+
+static void
+push_rule(struct rsb *b, const struct fwc_ir_rule *r)
+{
+	struct fwc_ruleset *rs = b->rs;
+
+	if (rs->n_rules == b->cap_rules) {
+		b->cap_rules = b->cap_rules ? 2 * b->cap_rules : 16;
+		rs->rules =
+		    fwc_xrealloc(rs->rules, b->cap_rules * sizeof(*rs->rules));
+	}
+	rs->rules[rs->n_rules++] = *r;
+}
 
 static bool
 fam_equal(
@@ -306,8 +361,7 @@ add_rules(struct plctx *c, struct rsb *b, const struct xflow *xf,
 			memcpy(r.types, m->types, sizeof(r.types));
 			r.log = xf->log;
 			r.origin = xf->origin;
-			FWC_VEC_PUSH(c->a, b->rs->rules, b->rs->n_rules,
-			    b->cap_rules, r);
+			push_rule(b, &r);
 		}
 	}
 }
@@ -328,112 +382,117 @@ own_src(const struct xflow *xf)
 	return xf->act == FWC_ACT_ACCEPT ? xf->src.named : xf->src.all;
 }
 
-/* x and y's common part: the shared empty set when they do not meet,
- * which is the usual case for a flow and one interface of many, so that
- * it costs a lookup and no memory. */
-static const struct fwc_addrset *
-inter_if_any(
-    struct plctx *c, const struct fwc_addrset *x, const struct fwc_addrset *y)
+/* What lives behind each interface of g, the gateway's own addresses
+ * excepted: a packet from or to those is the gateway's own traffic
+ * (input or output), never forwarded. */
+static void
+ep_gateway_init(struct plctx *c, struct ep *ep, const struct fwc_gateway *g)
 {
-	if (!fwc_addrset_overlaps(x, y))
-		return &fwc_addrset_empty;
-	return fwc_addrset_inter(c->a, x, y);
+	ep->g = g;
+	ep->behind =
+	    fwc_arena_alloc(c->a, (g->n_ifaces + 1) * sizeof(*ep->behind));
+	ep->dst_behind = fwc_xcalloc(g->n_ifaces + 1, sizeof(*ep->dst_behind));
+	for (size_t i = 0; i < g->n_ifaces; i++)
+		ep->behind[i] =
+		    fwc_addrset_minus(c->a, g->ifaces[i].addrs, g->addrs);
 }
 
+/* Intersections share their operands where they can (fwc_addrset_meet):
+ * a flow usually lies behind one interface of many, and then placing it
+ * costs lookups and no memory. */
 static void
-place_gateway(struct plctx *c, struct rsb *b, const struct fwc_gateway *g)
+place_gateway(struct plctx *c, struct ep *ep, const struct xflow *xf)
 {
-	/* What lives behind each interface, the gateway's own addresses
-	 * excepted: a packet from or to those is the gateway's own traffic
-	 * (input or output), never forwarded. */
-	const struct fwc_addrset **behind =
-	    fwc_arena_alloc(c->a, (g->n_ifaces + 1) * sizeof(*behind));
+	const struct fwc_gateway *g = ep->g;
+	struct rsb *b = &ep->b;
+	const struct fwc_addrset *to_gw =
+	    fwc_addrset_meet(c->a, own_dst(xf), g->addrs);
+	const struct fwc_addrset *from_gw =
+	    fwc_addrset_meet(c->a, own_src(xf), g->addrs);
+	bool dst_done = false;
 
-	for (size_t i = 0; i < g->n_ifaces; i++)
-		behind[i] =
-		    fwc_addrset_minus(c->a, g->ifaces[i].addrs, g->addrs);
-	for (size_t k = 0; k < c->n_xf; k++) {
-		const struct xflow *xf = &c->xf[k];
-		const struct fwc_addrset *to_gw =
-		    fwc_addrset_inter(c->a, own_dst(xf), g->addrs);
-		const struct fwc_addrset *from_gw =
-		    fwc_addrset_inter(c->a, own_src(xf), g->addrs);
+	for (size_t i = 0; i < g->n_ifaces; i++) {
+		const struct fwc_iface *in = &g->ifaces[i];
+		const struct fwc_addrset *s =
+		    fwc_addrset_meet(c->a, xf->src.all, ep->behind[i]);
+		const char *sw = in->name;
 
-		for (size_t i = 0; i < g->n_ifaces; i++) {
-			const struct fwc_iface *in = &g->ifaces[i];
-			const struct fwc_addrset *s =
-			    inter_if_any(c, xf->src.all, behind[i]);
-			const char *sw = in->name;
+		if (!fwc_addrset_is_empty(to_gw) && !fwc_addrset_is_empty(s))
+			add_rules(c, b, xf, FWC_CHAIN_INPUT, in->name, NULL, s,
+			    to_gw, false, sw, "gateway");
+		if (!fwc_addrset_is_empty(from_gw) &&
+		    !(xf->dst.wild && !in->is_any)) {
+			const struct fwc_addrset *d =
+			    fwc_addrset_meet(c->a, xf->dst.all, ep->behind[i]);
 
-			if (!fwc_addrset_is_empty(to_gw) &&
-			    !fwc_addrset_is_empty(s))
-				add_rules(c, b, xf, FWC_CHAIN_INPUT, in->name,
-				    NULL, s, to_gw, false, sw, "gateway");
-			if (!fwc_addrset_is_empty(from_gw) &&
-			    !(xf->dst.wild && !in->is_any)) {
-				const struct fwc_addrset *d =
-				    inter_if_any(c, xf->dst.all, behind[i]);
+			add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, in->name,
+			    from_gw, d, in->is_any, "gateway", sw);
+		}
+		if (fwc_addrset_is_empty(s))
+			continue;
+		/* The destination's part behind each interface, once per
+		 * pair rather than once per ingress interface. */
+		if (!dst_done) {
+			for (size_t e = 0; e < g->n_ifaces; e++)
+				ep->dst_behind[e] = fwc_addrset_meet(
+				    c->a, xf->dst.all, ep->behind[e]);
+			dst_done = true;
+		}
+		for (size_t e = 0; e < g->n_ifaces; e++) {
+			const struct fwc_iface *out = &g->ifaces[e];
+			const struct fwc_addrset *d = ep->dst_behind[e];
 
-				add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL,
-				    in->name, from_gw, d, in->is_any, "gateway",
-				    sw);
-			}
-			if (fwc_addrset_is_empty(s))
+			if (e == i)
 				continue;
-			for (size_t e = 0; e < g->n_ifaces; e++) {
-				const struct fwc_iface *out = &g->ifaces[e];
-				const struct fwc_addrset *d;
-
-				if (e == i)
-					continue;
-				if (xf->dst.wild && !out->is_any)
-					continue;
-				d = inter_if_any(c, xf->dst.all, behind[e]);
-				if (fwc_addrset_is_empty(d) &&
-				    !(out->is_any && xf->dst.n_fqdns))
-					continue;
-				add_rules(c, b, xf, FWC_CHAIN_FORWARD, in->name,
-				    out->name, s, d, out->is_any, sw,
-				    out->name);
-			}
+			if (xf->dst.wild && !out->is_any)
+				continue;
+			if (fwc_addrset_is_empty(d) &&
+			    !(out->is_any && xf->dst.n_fqdns))
+				continue;
+			add_rules(c, b, xf, FWC_CHAIN_FORWARD, in->name,
+			    out->name, s, d, out->is_any, sw, out->name);
 		}
 	}
 }
 
 static void
-place_host(struct plctx *c, struct rsb *b, const struct fwc_host *h)
+place_host(struct plctx *c, struct ep *ep, const struct xflow *xf)
 {
+	const struct fwc_host *h = ep->h;
+	struct rsb *b = &ep->b;
 	const char *hw = h->d.name;
+	const struct fwc_addrset *to_h =
+	    fwc_addrset_meet(c->a, own_dst(xf), h->addrs);
+	const struct fwc_addrset *from_h =
+	    fwc_addrset_meet(c->a, own_src(xf), h->addrs);
 
-	for (size_t k = 0; k < c->n_xf; k++) {
-		const struct xflow *xf = &c->xf[k];
-		const struct fwc_addrset *to_h =
-		    fwc_addrset_inter(c->a, own_dst(xf), h->addrs);
-		const struct fwc_addrset *from_h =
-		    fwc_addrset_inter(c->a, own_src(xf), h->addrs);
-
-		/* A host's traffic to itself goes over loopback, accepted by
-		 * the base rules: leave the host's own addresses out. */
-		if (!fwc_addrset_is_empty(to_h))
-			add_rules(c, b, xf, FWC_CHAIN_INPUT, NULL, NULL,
-			    fwc_addrset_minus(c->a, xf->src.all, h->addrs),
-			    to_h, false, hw, hw);
-		if (!fwc_addrset_is_empty(from_h))
-			add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, NULL,
-			    from_h,
-			    fwc_addrset_minus(c->a, xf->dst.all, h->addrs),
-			    true, hw, hw);
-	}
+	/* A host's traffic to itself goes over loopback, accepted by the
+	 * base rules: leave the host's own addresses out. */
+	if (!fwc_addrset_is_empty(to_h))
+		add_rules(c, b, xf, FWC_CHAIN_INPUT, NULL, NULL,
+		    fwc_addrset_minus(c->a, xf->src.all, h->addrs), to_h, false,
+		    hw, hw);
+	if (!fwc_addrset_is_empty(from_h))
+		add_rules(c, b, xf, FWC_CHAIN_OUTPUT, NULL, NULL, from_h,
+		    fwc_addrset_minus(c->a, xf->dst.all, h->addrs), true, hw,
+		    hw);
 }
 
 /* Expansion of flows into directed pairs. */
 
+/* The flow's from or to attribute with its words joined by '+', for set
+ * names; the attribute itself when it is one word already. */
 static const char *
 label_of(struct plctx *c, const char *attr)
 {
-	char *s = fwc_arena_strdup(c->a, attr);
-	char *o = s;
+	char *s;
+	char *o;
 	bool sp = false;
+
+	if (attr[strcspn(attr, " \t\n\r")] == '\0')
+		return attr;
+	s = fwc_arena_strdup(c->a, attr);
+	o = s;
 
 	for (const char *p = attr; *p; p++) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
@@ -452,7 +511,11 @@ label_of(struct plctx *c, const char *attr)
 static void
 push_xf(struct plctx *c, const struct xflow *xf)
 {
-	FWC_VEC_PUSH(c->a, c->xf, c->n_xf, c->cap_xf, *xf);
+	if (c->n_xf == c->cap_xf) {
+		c->cap_xf = c->cap_xf ? 2 * c->cap_xf : 16;
+		c->xf = fwc_xrealloc(c->xf, c->cap_xf * sizeof(*c->xf));
+	}
+	c->xf[c->n_xf++] = *xf;
 }
 
 static void
@@ -478,12 +541,18 @@ side_of(struct plctx *c, const struct fwc_ref *r, size_t n, bool want_ep,
 	s.all = &fwc_addrset_empty;
 	s.named = &fwc_addrset_empty;
 	s.label = label;
+	/* One reference, the usual case, shares its set. */
 	for (size_t i = 0; i < n; i++) {
 		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep)
 			continue;
-		s.all = fwc_addrset_union(c->a, s.all, r[i].addrs);
+		s.all = fwc_addrset_is_empty(s.all)
+			    ? r[i].addrs
+			    : fwc_addrset_union(c->a, s.all, r[i].addrs);
 		if (r[i].kind != FWC_REF_ANY)
-			s.named = fwc_addrset_union(c->a, s.named, r[i].addrs);
+			s.named =
+			    fwc_addrset_is_empty(s.named)
+				? r[i].addrs
+				: fwc_addrset_union(c->a, s.named, r[i].addrs);
 	}
 	return s;
 }
@@ -916,7 +985,6 @@ rsb_init(struct plctx *c, struct rsb *b, const char *name,
 
 	memset(b, 0, sizeof(*b));
 	b->rs = rs;
-	fwc_map_init(&b->names);
 	rs->name = name;
 	rs->kind = kind;
 	rs->os = os;
@@ -932,11 +1000,20 @@ rsb_init(struct plctx *c, struct rsb *b, const char *name,
 	rs->has_chain[FWC_CHAIN_OUTPUT] = true;
 }
 
+/* Hands the rules to the arena, trimmed to size, and frees the
+ * scratch. */
 static void
-rsb_finish(struct rsb *b)
+rsb_finish(struct plctx *c, struct rsb *b)
 {
+	struct fwc_ruleset *rs = b->rs;
+
+	if (rs->n_rules != 0)
+		rs->rules = fwc_arena_adopt(c->a,
+		    fwc_xrealloc(rs->rules, rs->n_rules * sizeof(*rs->rules)),
+		    rs->n_rules * sizeof(*rs->rules));
 	free(b->tab);
-	fwc_map_release(&b->names);
+	for (int f = 0; f < FWC_FAM_NR; f++)
+		fwc_map_release(&b->names[f]);
 }
 
 static const char *
@@ -966,6 +1043,8 @@ fwc_place(struct fwc_arena *a, struct fwc_diag *dg, const struct fwc_policy *p,
 {
 	struct plctx c;
 	struct fwc_program *prog = fwc_arena_alloc(a, sizeof(*prog));
+	struct ep *eps;
+	size_t n_eps = 0;
 	size_t cap = 0;
 	unsigned int before = dg->errors;
 
@@ -976,18 +1055,17 @@ fwc_place(struct fwc_arena *a, struct fwc_diag *dg, const struct fwc_policy *p,
 	c.root_file = p->n_files ? p->files[0] : "";
 	prog->policy = p->name;
 	build_known(&c);
-	for (size_t i = 0; i < p->flows.n; i++)
-		expand_flow(&c, p->flows.v[i]);
-	if (c.empty_lib)
-		fwc_note(dg, NULL,
-		    "%u flows from included files match no address (roles not deployed in this policy); -v lists them",
-		    c.empty_lib);
+	/* Every enforcement point is built at once, flow by flow: the
+	 * directed pairs of a flow are placed as soon as they are made and
+	 * never stored for the whole policy. Each ruleset still receives
+	 * its rules and sets in flow order. */
+	eps = fwc_xcalloc(p->gateways.n + p->hosts.n + 1, sizeof(*eps));
 	for (size_t i = 0; i < p->gateways.n; i++) {
 		const struct fwc_gateway *g = p->gateways.v[i];
-		struct rsb b;
+		struct ep *ep = &eps[n_eps++];
 		struct fwc_ir_iface *ifs;
 
-		rsb_init(&c, &b, g->d.name, FWC_EP_GATEWAY,
+		rsb_init(&c, &ep->b, g->d.name, FWC_EP_GATEWAY,
 		    g->os ? g->os : "linux",
 		    g->target ? g->target : default_target(g->os), g->egress,
 		    g->d.loc);
@@ -998,26 +1076,45 @@ fwc_place(struct fwc_arena *a, struct fwc_diag *dg, const struct fwc_policy *p,
 			ifs[k].is_any = g->ifaces[k].is_any;
 			ifs[k].loc = g->ifaces[k].loc;
 		}
-		b.rs->ifaces = ifs;
-		b.rs->n_ifaces = g->n_ifaces;
-		place_gateway(&c, &b, g);
-		rsb_finish(&b);
-		FWC_VEC_PUSH(a, prog->eps, prog->n_eps, cap, b.rs);
+		ep->b.rs->ifaces = ifs;
+		ep->b.rs->n_ifaces = g->n_ifaces;
+		ep_gateway_init(&c, ep, g);
 	}
 	for (size_t i = 0; i < p->hosts.n; i++) {
 		const struct fwc_host *h = p->hosts.v[i];
-		struct rsb b;
+		struct ep *ep = &eps[n_eps];
 
 		if (!h->enforces)
 			continue;
-		rsb_init(&c, &b, h->d.name, FWC_EP_HOST,
+		n_eps++;
+		rsb_init(&c, &ep->b, h->d.name, FWC_EP_HOST,
 		    h->os ? h->os : "linux",
 		    h->target ? h->target : default_target(h->os), h->egress,
 		    h->d.loc);
-		place_host(&c, &b, h);
-		rsb_finish(&b);
-		FWC_VEC_PUSH(a, prog->eps, prog->n_eps, cap, b.rs);
+		ep->h = h;
 	}
+	for (size_t i = 0; i < p->flows.n; i++) {
+		c.n_xf = 0;
+		expand_flow(&c, p->flows.v[i]);
+		for (size_t k = 0; k < c.n_xf; k++)
+			for (size_t e = 0; e < n_eps; e++) {
+				if (eps[e].g != NULL)
+					place_gateway(&c, &eps[e], &c.xf[k]);
+				else
+					place_host(&c, &eps[e], &c.xf[k]);
+			}
+	}
+	if (c.empty_lib)
+		fwc_note(dg, NULL,
+		    "%u flows from included files match no address (roles not deployed in this policy); -v lists them",
+		    c.empty_lib);
+	for (size_t e = 0; e < n_eps; e++) {
+		rsb_finish(&c, &eps[e].b);
+		free(eps[e].dst_behind);
+		FWC_VEC_PUSH(a, prog->eps, prog->n_eps, cap, eps[e].b.rs);
+	}
+	free(eps);
+	free(c.xf);
 	free(c.known);
 	if (prog->n_eps > 1)
 		qsort(prog->eps, prog->n_eps, sizeof(*prog->eps), ep_cmp);

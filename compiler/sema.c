@@ -37,12 +37,34 @@ static const char *const kind_names[] = {
 };
 
 /* Address sets gathered for one fwc_addrset_union_n(): uniting them one
- * at a time would cost time quadratic in the number of sets. */
+ * at a time would cost time quadratic in the number of sets. Scratch on
+ * the heap, freed by set_union(). */
 struct setvec {
 	const struct fwc_addrset **v;
 	size_t n;
 	size_t cap;
 };
+
+static void
+set_push(struct setvec *sv, const struct fwc_addrset *s)
+{
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? 2 * sv->cap : 8;
+		sv->v = fwc_xrealloc(sv->v, sv->cap * sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+}
+
+/* The union of the gathered sets; frees the scratch. */
+static const struct fwc_addrset *
+set_union(struct fwc_arena *a, struct setvec *sv)
+{
+	const struct fwc_addrset *s = fwc_addrset_union_n(a, sv->v, sv->n);
+
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+	return s;
+}
 
 struct sctx {
 	struct fwc_arena *a;
@@ -143,6 +165,7 @@ lookup(struct sctx *c, const struct fwc_map *m, const char *name, int kind,
 
 /* Addresses. */
 
+/* Parsed intervals per family: heap scratch, freed by ivl_set(). */
 struct ivlvec {
 	struct fwc_ivl *v[FWC_FAM_NR];
 	size_t n[FWC_FAM_NR];
@@ -150,16 +173,27 @@ struct ivlvec {
 };
 
 static void
-ivl_push(struct sctx *c, struct ivlvec *iv, enum fwc_family f, struct fwc_ivl x)
+ivl_push(struct ivlvec *iv, enum fwc_family f, struct fwc_ivl x)
 {
-	FWC_VEC_PUSH(c->a, iv->v[f], iv->n[f], iv->cap[f], x);
+	if (iv->n[f] == iv->cap[f]) {
+		iv->cap[f] = iv->cap[f] ? 2 * iv->cap[f] : 4;
+		iv->v[f] =
+		    fwc_xrealloc(iv->v[f], iv->cap[f] * sizeof(*iv->v[f]));
+	}
+	iv->v[f][iv->n[f]++] = x;
 }
 
+/* The normalised set of the gathered intervals; frees the scratch. */
 static const struct fwc_addrset *
-ivl_set(struct sctx *c, const struct ivlvec *iv)
+ivl_set(struct sctx *c, struct ivlvec *iv)
 {
-	return fwc_addrset_from(c->a, iv->v[FWC_FAM_IP4], iv->n[FWC_FAM_IP4],
-	    iv->v[FWC_FAM_IP6], iv->n[FWC_FAM_IP6]);
+	const struct fwc_addrset *s = fwc_addrset_from(c->a, iv->v[FWC_FAM_IP4],
+	    iv->n[FWC_FAM_IP4], iv->v[FWC_FAM_IP6], iv->n[FWC_FAM_IP6]);
+
+	for (int f = 0; f < FWC_FAM_NR; f++)
+		free(iv->v[f]);
+	memset(iv, 0, sizeof(*iv));
+	return s;
 }
 
 /* Parses an address item into iv. single: only one address is allowed
@@ -224,7 +258,7 @@ addr_item(
 	default:
 		FWC_BUG("not an address item");
 	}
-	ivl_push(c, iv, f, x);
+	ivl_push(iv, f, x);
 	return 0;
 }
 
@@ -286,27 +320,27 @@ resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 	memset(&ex, 0, sizeof(ex));
 	memset(&parts, 0, sizeof(parts));
 	s = addr_items(c, b->items, b->n_items, false);
-	FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap, s);
 	for (size_t i = 0; i < b->n_items; i++) {
 		const struct fwc_item *it = &b->items[i];
 
 		if (it->kind == FWC_ITEM_REF) {
-			FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
-			    boundary_ref(c, it->value, &it->vloc));
+			set_push(&parts, boundary_ref(c, it->value, &it->vloc));
 		} else if (it->kind == FWC_ITEM_ADSITE) {
 			struct fwc_adsite *ad = lookup(c, &c->adsites,
 			    it->value, -1, &it->vloc, "AD site");
 
 			if (ad != NULL && ad->addrs != NULL)
-				FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
-				    ad->addrs);
+				set_push(&parts, ad->addrs);
 		} else if (it->kind == FWC_ITEM_EXCLUDE) {
 			addr_item(c, it, &ex, false);
 			has_ex = true;
 		}
 	}
-	if (parts.n > 1)
-		s = fwc_addrset_union_n(c->a, parts.v, parts.n);
+	/* Most boundaries are their own addresses only. */
+	if (parts.n > 0) {
+		set_push(&parts, s);
+		s = set_union(c->a, &parts);
+	}
 	if (has_ex) {
 		bool was_empty = fwc_addrset_is_empty(s);
 
@@ -593,7 +627,7 @@ resolve_dns(struct sctx *c, const struct fwc_item *it, struct ivlvec *iv)
 		if (fwc_addr_parse(host, &f, &x.lo, &why) < 0)
 			continue;
 		x.hi = x.lo;
-		ivl_push(c, iv, f, x);
+		ivl_push(iv, f, x);
 	}
 	freeaddrinfo(res);
 	return 0;
@@ -643,11 +677,15 @@ resolve_endpoint(struct sctx *c, struct fwc_endpoint *e)
 
 /* Hosts, roles, proxies, boundary groups, gateways. */
 
+/* Adds h to the hosts of r, the n_role_v - 1 first roles of h being
+ * done: each host is resolved once, so h can only be in r->hosts already
+ * when it names r twice, which its own short list tells without
+ * scanning the role's hosts (thousands for a client role). */
 static void
 add_role_host(struct sctx *c, struct fwc_role *r, struct fwc_host *h)
 {
-	for (size_t i = 0; i < r->n_hosts; i++)
-		if (r->hosts[i] == h)
+	for (size_t i = 0; i + 1 < h->n_role_v; i++)
+		if (h->role_v[i] == r)
 			return;
 	FWC_VEC_PUSH(c->a, r->hosts, r->n_hosts, r->cap_hosts, h);
 }
@@ -689,12 +727,11 @@ resolve_role(struct sctx *c, struct fwc_role *r)
 
 	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < r->n_items; i++)
-		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
+		set_push(&parts,
 		    boundary_ref(c, r->items[i].value, &r->items[i].vloc));
 	for (size_t i = 0; i < r->n_hosts; i++)
-		FWC_VEC_PUSH(
-		    c->a, parts.v, parts.n, parts.cap, r->hosts[i]->addrs);
-	r->addrs = fwc_addrset_union_n(c->a, parts.v, parts.n);
+		set_push(&parts, r->hosts[i]->addrs);
+	r->addrs = set_union(c->a, &parts);
 }
 
 static void
@@ -724,9 +761,9 @@ resolve_bgroup(struct sctx *c, struct fwc_bgroup *g)
 
 	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < g->n_items; i++)
-		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
+		set_push(&parts,
 		    boundary_ref(c, g->items[i].value, &g->items[i].vloc));
-	g->addrs = fwc_addrset_union_n(c->a, parts.v, parts.n);
+	g->addrs = set_union(c->a, &parts);
 	for (size_t i = 0; i < g->n_systems; i++) {
 		struct fwc_host *h = lookup(c, &c->net, g->systems[i].s,
 		    NS_HOST, &g->systems[i].loc, "host");
@@ -866,9 +903,10 @@ static void
 resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
     size_t *n_out)
 {
-	size_t cap = 0;
+	size_t cap = w->n;
 
-	*out = NULL;
+	/* Sized once: a reference per word at most. */
+	*out = w->n ? fwc_arena_alloc(c->a, w->n * sizeof(**out)) : NULL;
 	*n_out = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		struct fwc_ref r;
@@ -941,7 +979,7 @@ resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
 static void
 resolve_flow(struct sctx *c, struct fwc_flow *f)
 {
-	size_t cap = 0;
+	size_t cap = f->services.n;
 
 	resolve_refs(c, &f->from, &f->src, &f->n_src);
 	resolve_refs(c, &f->to, &f->dst, &f->n_dst);
@@ -950,6 +988,8 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 			fwc_error(c->dg, &f->src[i].w.loc,
 			    "endpoint '%s' can only be a destination",
 			    f->src[i].w.s);
+	if (cap != 0)
+		f->svc = fwc_arena_alloc(c->a, cap * sizeof(*f->svc));
 	for (size_t i = 0; i < f->services.n; i++) {
 		const struct fwc_word *w = &f->services.v[i];
 		struct fwc_service *s;
@@ -962,7 +1002,12 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 		if (s != NULL)
 			FWC_VEC_PUSH(c->a, f->svc, f->n_svc, cap, s);
 	}
-	if (!f->svc_any) {
+	if (!f->svc_any && f->n_svc == 1 && f->svc[0]->state == 2) {
+		/* One service: its matches are merged already, and merging
+		 * them again would give a copy of the same. */
+		f->m = f->svc[0]->m;
+		f->n_m = f->svc[0]->n_m;
+	} else if (!f->svc_any) {
 		struct matchvec mv;
 
 		memset(&mv, 0, sizeof(mv));
@@ -989,6 +1034,7 @@ check_flow_names(struct sctx *c)
 	struct fwc_map m;
 
 	fwc_map_init(&m);
+	fwc_map_reserve(&m, c->p->flows.n);
 	for (size_t i = 0; i < c->p->flows.n; i++) {
 		struct fwc_flow *f = c->p->flows.v[i];
 		const struct fwc_map_slot *s;
@@ -1015,6 +1061,10 @@ build_namespaces(struct sctx *c)
 {
 	struct fwc_policy *p = c->p;
 
+	fwc_map_reserve(&c->svc, p->services.n);
+	fwc_map_reserve(&c->net, p->boundaries.n + p->roles.n + p->hosts.n +
+				     p->endpoints.n + p->bgroups.n +
+				     p->gateways.n);
 	for (size_t i = 0; i < p->services.n; i++)
 		define(c, &c->svc, &p->services.v[i]->d, p->services.v[i], 0,
 		    "service");
@@ -1061,13 +1111,18 @@ check_hosts_in_boundaries(struct sctx *c)
 	struct fwc_policy *p = c->p;
 	struct setvec parts;
 
+	struct fwc_arena *tmp;
+
 	if (p->boundaries.n == 0)
 		return;
+	/* The union is only needed here: build it in an arena of its own
+	 * and give the memory back. */
+	tmp = fwc_arena_new();
 	memset(&parts, 0, sizeof(parts));
 	for (size_t i = 0; i < p->boundaries.n; i++)
-		FWC_VEC_PUSH(c->a, parts.v, parts.n, parts.cap,
-		    p->boundaries.v[i]->addrs);
-	all = fwc_addrset_union_n(c->a, parts.v, parts.n);
+		set_push(&parts, p->boundaries.v[i]->addrs);
+	all = fwc_addrset_union_n(tmp, parts.v, parts.n);
+	free(parts.v);
 	for (size_t i = 0; i < p->hosts.n; i++) {
 		struct fwc_host *h = p->hosts.v[i];
 
@@ -1076,6 +1131,7 @@ check_hosts_in_boundaries(struct sctx *c)
 			fwc_warning(c->dg, &h->d.nloc,
 			    "host '%s' is outside every boundary", h->d.name);
 	}
+	fwc_arena_release(tmp);
 }
 
 int

@@ -25,6 +25,11 @@ char *fwc_arena_printf(struct fwc_arena *a, const char *fmt, ...)
  * updated. The old array is abandoned to the arena. */
 void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
     size_t *cap, size_t elsz);
+/* Hands the heap block p of n bytes (from fwc_xmalloc() or
+ * fwc_xrealloc()) over to the arena, which frees it with everything else:
+ * for a large array built on the heap, where growing it in the arena
+ * would leave every smaller copy behind. Returns p; NULL is a no-op. */
+void *fwc_arena_adopt(struct fwc_arena *a, void *p, size_t n);
 /* Bytes obtained from the system so far (for limits and benchmarks). */
 size_t fwc_arena_size(const struct fwc_arena *a);
 

@@ -12,6 +12,7 @@ struct fwc_map_slot {
 	const char *key; /* NULL = empty */
 	void *val;
 	int kind;
+	uint32_t hash; /* of key, low bits: probes skip most strcmp() */
 };
 
 struct fwc_map {
@@ -21,6 +22,9 @@ struct fwc_map {
 };
 
 void fwc_map_init(struct fwc_map *m);
+/* Makes room for n keys in all, so that filling the map to n never
+ * rehashes. */
+void fwc_map_reserve(struct fwc_map *m, size_t n);
 void fwc_map_release(struct fwc_map *m);
 /* The slot for key, or NULL. */
 struct fwc_map_slot *fwc_map_get(const struct fwc_map *m, const char *key);
