@@ -2,9 +2,11 @@
  * reads a backend's output back with that backend's parser and proves it
  * equal to the policy's ruleset for the enforcement point (verify.c), or
  * prints a counterexample packet with the deciding flow on the policy side
- * and the responsible line of the output. --live reads `nft list table
- * inet fwc`. Exit 0 equal, 1 different or unreadable output, 2 usage, 3
- * system. */
+ * and the responsible line of the output. -t nft also reads `nft -j`
+ * JSON (recognised by its first character, or forced with -t nft-json),
+ * through its translation into nft text (backends/nft_json_parse.c).
+ * --live reads `nft list table inet fwc`. Exit 0 equal, 1 different or
+ * unreadable output, 2 usage, 3 system. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "fwc/diag.h"
 #include "fwc/policy.h"
 #include "fwc/strbuf.h"
+#include "parsers.h"
 #include "region.h"
 #include "verify.h"
 
@@ -104,10 +107,25 @@ print_line(const char *text, size_t len, uint32_t n)
 	printf("    %.*s\n", (int)((nl ? nl : end) - p), p);
 }
 
+/* The nft form of the JSON rule at line:col of the JSON. */
+static void
+print_json_rule(const struct fwc_nft_json_text *jt, uint32_t line, uint32_t col)
+{
+	for (size_t i = 0; i < jt->n_lines; i++) {
+		const char *t = jt->lines[i].text;
+
+		if (jt->lines[i].line != line || jt->lines[i].col != col ||
+		    strncmp(t, "\t\t", 2) != 0)
+			continue;
+		printf("    %s\n", t + 2);
+		return;
+	}
+}
+
 static void
 report(const struct fwc_ruleset *ir, const struct fwc_ruleset *got,
     const struct fwc_verify_result *r, const char *file, const char *text,
-    size_t len)
+    size_t len, const struct fwc_nft_json_text *jt)
 {
 	struct fwc_strbuf sb;
 
@@ -125,10 +143,19 @@ report(const struct fwc_ruleset *ir, const struct fwc_ruleset *got,
 	if (r->got_rule >= 0) {
 		const struct fwc_loc *l = &got->rules[r->got_rule].origin.loc;
 
-		printf("  output: %s by %s:%u\n", fwc_action_names[r->got],
-		    l->file ? l->file : file, (unsigned int)l->line);
-		if (l->line > 0)
-			print_line(text, len, l->line);
+		if (jt != NULL) {
+			/* JSON: the rule object's place, and its nft form. */
+			printf("  output: %s by %s:%u:%u\n",
+			    fwc_action_names[r->got], l->file ? l->file : file,
+			    (unsigned int)l->line, (unsigned int)l->col);
+			print_json_rule(jt, l->line, l->col);
+		} else {
+			printf("  output: %s by %s:%u\n",
+			    fwc_action_names[r->got], l->file ? l->file : file,
+			    (unsigned int)l->line);
+			if (l->line > 0)
+				print_line(text, len, l->line);
+		}
 	} else {
 		printf("  output: %s (no rule matches: chain default)\n",
 		    fwc_action_names[r->got]);
@@ -177,6 +204,8 @@ run(int argc, char **argv)
 	struct fwc_diag dg;
 	struct fwc_verify_result res;
 	unsigned int fams = 3;
+	bool json = false;
+	struct fwc_nft_json_text jt;
 	char *text;
 	size_t len = 0;
 	int rc;
@@ -225,6 +254,10 @@ run(int argc, char **argv)
 		    "verify needs either -t TARGET FILE or --live");
 	if (live)
 		target = "nft";
+	if (strcmp(target, "nft-json") == 0) {
+		json = true;
+		target = "nft";
+	}
 	be = fwc_backend_find(target);
 	if (be == NULL || be->parse == NULL)
 		return fwc_cli_usage_error(&fwc_cmd_verify,
@@ -274,16 +307,28 @@ run(int argc, char **argv)
 	}
 	memset(&got, 0, sizeof(got));
 	fwc_diag_init(&dg, stderr);
-	if (be->parse(a, file, text, len, &got, &dg) < 0 ||
+	if (strcmp(target, "nft") == 0 && !live) {
+		size_t i = 0;
+
+		while (i < len && strchr(" \t\r\n", text[i]) != NULL)
+			i++;
+		json = json || (i < len && text[i] == '{');
+	}
+	if ((json ? fwc_nft_json_parse(a, file, text, len, &got, &dg)
+		  : be->parse(a, file, text, len, &got, &dg)) < 0 ||
 	    fwc_diag_failed(&dg)) {
 		fwc_diag_flush(&dg);
 		fprintf(stderr,
 		    "fwc: '%s' is not %s output that fwc can read\n", file,
-		    target);
+		    json ? "nft -j" : target);
 		free(text);
 		fwc_arena_release(a);
 		return FWC_EXIT_REJECTED;
 	}
+	/* For the report: the nft form of each rule (the parse above went
+	 * through the same translation, so this one succeeds). */
+	if (json && fwc_nft_json_to_text(a, file, text, len, &jt, &dg) < 0)
+		json = false;
 	fwc_diag_flush(&dg);
 	/* Windows Firewall has no reject: netsh blocks (documented in
 	 * docs/netsh.md), so a reject and a drop are the same there. */
@@ -303,7 +348,7 @@ run(int argc, char **argv)
 			    rs->name);
 		rc = FWC_EXIT_OK;
 	} else {
-		report(rs, &got, &res, file, text, len);
+		report(rs, &got, &res, file, text, len, json ? &jt : NULL);
 		rc = FWC_EXIT_REJECTED;
 	}
 	fflush(stdout);

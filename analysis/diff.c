@@ -1,6 +1,8 @@
 /* Semantic diff (analysis/diff.h). For each enforcement point present in
- * both programs and each chain, the accepted sets of new connections are
- * built as BDDs over one shared interface table and subtracted both ways.
+ * both programs and each chain, the accepted, rejected and dropped sets of
+ * new connections are built as BDDs over one shared interface table: the
+ * accepted sets are subtracted both ways, and the dropped set of one side
+ * is met with the rejected set of the other.
  * Each difference is split by the rule that decides it in NEW, then by the
  * rule that decides it in OLD (first match, else the chain default), then
  * into product regions described with the names of the accepting flow's
@@ -82,8 +84,13 @@ describe_part(struct fwc_arena *a, struct fwc_diff *d,
 {
 	struct fwc_box boxes[MAX_BOXES];
 	size_t n = fwc_space_boxes(set, boxes, MAX_BOXES);
-	const struct fwc_ir_rule *namer =
-	    tmpl->allow ? tmpl->new_rule : tmpl->old_rule;
+	const struct fwc_ir_rule *namer = tmpl->new_rule;
+
+	/* Name the region after the rule that accepts it, else after the
+	 * deciding rule of NEW, else of OLD. */
+	if (tmpl->what == FWC_DIFF_DENY ||
+	    (tmpl->what != FWC_DIFF_ALLOW && namer == NULL))
+		namer = tmpl->old_rule;
 
 	if (n > MAX_BOXES) {
 		/* Too many pieces: one over-approximating line, exact count. */
@@ -137,7 +144,7 @@ describe_part(struct fwc_arena *a, struct fwc_diff *d,
 static void
 diff_region(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
     const struct fwc_ruleset *o, const struct fwc_ruleset *n, const int *rb_o,
-    const int *rb_n, enum fwc_chain c, int region, bool allow)
+    const int *rb_n, enum fwc_chain c, int region, enum fwc_diff_what what)
 {
 	struct part *np = fwc_xmalloc(MAX_PARTS * sizeof(*np));
 	struct part *op = fwc_xmalloc(MAX_PARTS * sizeof(*op));
@@ -156,7 +163,8 @@ diff_region(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
 				continue;
 			}
 			memset(&t, 0, sizeof(t));
-			t.allow = allow;
+			t.what = what;
+			t.allow = what == FWC_DIFF_ALLOW;
 			t.ep = n->name;
 			t.kind = n->kind;
 			t.chain = c;
@@ -224,6 +232,8 @@ diff_ep(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_ruleset *o,
 		int within;
 		int na;
 		int nd;
+		int nr;
+		int ndr;
 
 		if (!o->has_chain[c] && !n->has_chain[c])
 			continue;
@@ -238,14 +248,26 @@ diff_ep(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_ruleset *o,
 		fwc_space_chain_sets(n, c, within, rb_n, &vn);
 		na = fwc_space_minus(vn.accept, vo.accept);
 		nd = fwc_space_minus(vo.accept, vn.accept);
+		nr = fwc_space_and(vn.reject, vo.drop);
+		ndr = fwc_space_and(vn.drop, vo.reject);
 		if (!fwc_space_is_empty(na))
-			diff_region(a, d, &sp, o, n, rb_o, rb_n, c, na, true);
+			diff_region(
+			    a, d, &sp, o, n, rb_o, rb_n, c, na, FWC_DIFF_ALLOW);
 		if (!fwc_space_is_empty(nd))
-			diff_region(a, d, &sp, o, n, rb_o, rb_n, c, nd, false);
+			diff_region(
+			    a, d, &sp, o, n, rb_o, rb_n, c, nd, FWC_DIFF_DENY);
+		if (!fwc_space_is_empty(nr))
+			diff_region(a, d, &sp, o, n, rb_o, rb_n, c, nr,
+			    FWC_DIFF_REJECT);
+		if (!fwc_space_is_empty(ndr))
+			diff_region(
+			    a, d, &sp, o, n, rb_o, rb_n, c, ndr, FWC_DIFF_DROP);
 		rule_sets_free(rb_o, o->n_rules);
 		rule_sets_free(rb_n, n->n_rules);
 		fwc_space_put(na);
 		fwc_space_put(nd);
+		fwc_space_put(nr);
+		fwc_space_put(ndr);
 		fwc_space_verdicts_put(&vo);
 		fwc_space_verdicts_put(&vn);
 		fwc_space_put(within);
@@ -261,8 +283,8 @@ cmp_change(const void *x, const void *y)
 	const struct fwc_diff_change *b = y;
 	int r;
 
-	if (a->allow != b->allow)
-		return a->allow ? -1 : 1;
+	if (a->what != b->what)
+		return a->what < b->what ? -1 : 1;
 	if (a->t.count != b->t.count)
 		return a->t.count > b->t.count ? -1 : 1;
 	r = strcmp(a->ep, b->ep);
@@ -317,16 +339,37 @@ fwc_diff_programs(struct fwc_arena *a, const struct fwc_program *old,
 		qsort(out->changes, out->n_changes, sizeof(*out->changes),
 		    cmp_change);
 	for (size_t i = 0; i < out->n_changes; i++) {
-		if (out->changes[i].allow) {
-			out->allowed += out->changes[i].t.count;
+		double cnt = out->changes[i].t.count;
+
+		switch (out->changes[i].what) {
+		case FWC_DIFF_ALLOW:
+			out->allowed += cnt;
 			out->n_allowed++;
-		} else {
-			out->denied += out->changes[i].t.count;
+			break;
+		case FWC_DIFF_DENY:
+			out->denied += cnt;
 			out->n_denied++;
+			break;
+		case FWC_DIFF_REJECT:
+			out->rejected += cnt;
+			out->n_rejected++;
+			break;
+		case FWC_DIFF_DROP:
+		case FWC_DIFF_WHAT_NR:
+			out->dropped += cnt;
+			out->n_dropped++;
+			break;
 		}
 	}
 	return out->n_changes > 0 || out->n_eps > 0;
 }
+
+/* Per enum fwc_diff_what: text, Markdown and JSON names. */
+static const char *const what_text[] = { "NEW ALLOW", "NEW DENY", "NOW REJECT",
+	"NOW DROP" };
+static const char *const what_md[] = { "**allow**", "**deny**",
+	"**now reject**", "**now drop**" };
+static const char *const what_json[] = { "allow", "deny", "reject", "drop" };
 
 static const char *const kind_names[] = {
 	[FWC_EP_GATEWAY] = "gateway",
@@ -357,8 +400,7 @@ render_text(const struct fwc_diff *d, const char *ol, const char *nl,
 	for (size_t i = 0; i < d->n_changes; i++) {
 		const struct fwc_diff_change *c = &d->changes[i];
 
-		fwc_strbuf_addf(sb,
-		    "%s %s at %s; new: ", c->allow ? "NEW ALLOW" : "NEW DENY",
+		fwc_strbuf_addf(sb, "%s %s at %s; new: ", what_text[c->what],
 		    c->text, c->ep);
 		fwc_decider_format(sb, c->new_rule, c->new_def);
 		fwc_strbuf_adds(sb, "; old: ");
@@ -395,6 +437,20 @@ render_text(const struct fwc_diff *d, const char *ol, const char *nl,
 	fwc_strbuf_adds(sb, " (");
 	add_plural(sb, d->denied, "connection");
 	fwc_strbuf_adds(sb, ")");
+	if (d->n_rejected > 0) {
+		fwc_strbuf_adds(sb, ", ");
+		add_plural(sb, (double)d->n_rejected, "region");
+		fwc_strbuf_adds(sb, " now rejected instead of dropped (");
+		add_plural(sb, d->rejected, "connection");
+		fwc_strbuf_adds(sb, ")");
+	}
+	if (d->n_dropped > 0) {
+		fwc_strbuf_adds(sb, ", ");
+		add_plural(sb, (double)d->n_dropped, "region");
+		fwc_strbuf_adds(sb, " now dropped instead of rejected (");
+		add_plural(sb, d->dropped, "connection");
+		fwc_strbuf_adds(sb, ")");
+	}
 	if (d->n_eps > 0) {
 		fwc_strbuf_adds(sb, ", ");
 		add_plural(
@@ -458,6 +514,18 @@ render_markdown(const struct fwc_diff *d, const char *ol, const char *nl,
 	add_plural(sb, d->denied, "connection");
 	fwc_strbuf_adds(sb, " newly denied** in ");
 	add_plural(sb, (double)d->n_denied, "region");
+	if (d->n_rejected > 0) {
+		fwc_strbuf_adds(sb, ", **");
+		add_plural(sb, d->rejected, "connection");
+		fwc_strbuf_adds(sb, " now rejected instead of dropped** in ");
+		add_plural(sb, (double)d->n_rejected, "region");
+	}
+	if (d->n_dropped > 0) {
+		fwc_strbuf_adds(sb, ", **");
+		add_plural(sb, d->dropped, "connection");
+		fwc_strbuf_adds(sb, " now dropped instead of rejected** in ");
+		add_plural(sb, (double)d->n_dropped, "region");
+	}
 	fwc_strbuf_adds(sb, ".\n");
 	if (d->n_changes > 0) {
 		fwc_strbuf_adds(sb,
@@ -467,8 +535,7 @@ render_markdown(const struct fwc_diff *d, const char *ol, const char *nl,
 		for (size_t i = 0; i < d->n_changes; i++) {
 			const struct fwc_diff_change *c = &d->changes[i];
 
-			fwc_strbuf_addf(
-			    sb, "| %s | ", c->allow ? "**allow**" : "**deny**");
+			fwc_strbuf_addf(sb, "| %s | ", what_md[c->what]);
 			md_escape(sb, c->text);
 			fwc_strbuf_addf(
 			    sb, " | %s %s", c->ep, fwc_chain_names[c->chain]);
@@ -562,7 +629,7 @@ render_json(const struct fwc_diff *d, const char *ol, const char *nl,
 		const struct fwc_diff_change *c = &d->changes[i];
 
 		fwc_strbuf_adds(sb, i ? ",\n    {" : "\n    {");
-		json_kv(sb, "change", c->allow ? "allow" : "deny", true);
+		json_kv(sb, "change", what_json[c->what], true);
 		json_kv(sb, "enforcement_point", c->ep, true);
 		json_kv(sb, "kind", kind_names[c->kind], true);
 		json_kv(sb, "chain", fwc_chain_names[c->chain], true);

@@ -1,6 +1,7 @@
 /* Semantic diff of two compiled policies: per enforcement point and chain,
- * the new connections that become accepted or stop being accepted, split
- * into product regions attributed to the deciding flows of both sides. */
+ * the new connections that become accepted, stop being accepted, or turn
+ * from dropped to rejected or back, split into product regions attributed
+ * to the deciding flows of both sides. */
 #ifndef FWC_DIFF_H
 #define FWC_DIFF_H
 
@@ -14,8 +15,18 @@
 struct fwc_arena;
 struct fwc_strbuf;
 
+/* How the fate of a change's connections changes, in report order. */
+enum fwc_diff_what {
+	FWC_DIFF_ALLOW,	 /* not accepted before, accepted now */
+	FWC_DIFF_DENY,	 /* accepted before, dropped or rejected now */
+	FWC_DIFF_REJECT, /* dropped before, rejected now */
+	FWC_DIFF_DROP,	 /* rejected before, dropped now */
+	FWC_DIFF_WHAT_NR
+};
+
 struct fwc_diff_change {
-	bool allow; /* newly allowed; else newly denied */
+	enum fwc_diff_what what;
+	bool allow; /* what == FWC_DIFF_ALLOW */
 	const char *ep;
 	enum fwc_ep_kind kind;
 	enum fwc_chain chain;
@@ -39,8 +50,8 @@ struct fwc_diff_ep {
 };
 
 struct fwc_diff {
-	struct fwc_diff_change
-	    *changes; /* sorted: allow first, largest first */
+	struct fwc_diff_change *changes; /* sorted: by what (allow, deny,
+					  * reject, drop), largest first */
 	size_t n_changes;
 	size_t cap_changes;
 	struct fwc_diff_ep *eps; /* added and removed, by name */
@@ -50,6 +61,10 @@ struct fwc_diff {
 	double denied;
 	size_t n_allowed; /* regions */
 	size_t n_denied;
+	double rejected; /* connections dropped before, rejected now */
+	double dropped;	 /* connections rejected before, dropped now */
+	size_t n_rejected;
+	size_t n_dropped;
 };
 
 /* Computes the difference of two programs, for every enforcement point or

@@ -1,7 +1,9 @@
 /* Narrowing (analysis/narrow.h). In a ruleset whose drop and reject rules
  * all come before its accept rules, a packet is accepted iff some accept
  * rule matches it and no other rule does: its fate depends only on the
- * set of rules matching it. Rules are compared by content (action and
+ * set of rules matching it (and, between drop and reject, on the order
+ * of the deny rules among them, which must then be the same on both
+ * sides). Rules are compared by content (action and
  * every match, sets by their addresses, not their names), so when OLD and
  * NEW hold the same multiset of rules apart from a few, only packets
  * matched by one of those few can change fate. That region is built from
@@ -312,6 +314,86 @@ changed_release(struct changed *c)
 	free(c->maxhi);
 }
 
+/* The same index, for other users (lint): every indexed rule that meets
+ * r, possibly more than once. */
+static void
+changed_each(const struct changed *c, const struct fwc_ir_rule *r,
+    void (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx)
+{
+	for (size_t k = 0; k < c->n_wild; k++)
+		if (rules_meet(r, c->wild[k]))
+			fn(ctx, c->wild[k]);
+	if (r->dst == NULL) {
+		for (size_t k = 0; k < c->n; k++)
+			if (rules_meet(r, c->v[k].r))
+				fn(ctx, c->v[k].r);
+		return;
+	}
+	for (size_t i = 0; i < r->dst->n; i++) {
+		const struct fwc_ivl *q = &r->dst->v[i];
+		size_t lo = 0;
+		size_t hi = c->n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (c->v[mid].fam < r->dst->family ||
+			    (c->v[mid].fam == r->dst->family &&
+				fwc_u128_cmp(c->v[mid].iv.lo, q->hi) <= 0))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k-- > 0;) {
+			if (c->v[k].fam != r->dst->family ||
+			    fwc_u128_cmp(c->maxhi[k], q->lo) < 0)
+				break;
+			if (fwc_u128_cmp(c->v[k].iv.hi, q->lo) >= 0 &&
+			    rules_meet(r, c->v[k].r))
+				fn(ctx, c->v[k].r);
+		}
+	}
+}
+
+struct fwc_rule_index {
+	struct changed c;
+};
+
+struct fwc_rule_index *
+fwc_rule_index_new(void)
+{
+	return fwc_xcalloc(1, sizeof(struct fwc_rule_index));
+}
+
+void
+fwc_rule_index_add(struct fwc_rule_index *ix, const struct fwc_ir_rule *r)
+{
+	changed_add(&ix->c, r);
+}
+
+void
+fwc_rule_index_finish(struct fwc_rule_index *ix)
+{
+	changed_finish(&ix->c);
+}
+
+void
+fwc_rule_index_each(const struct fwc_rule_index *ix,
+    const struct fwc_ir_rule *r,
+    void (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx)
+{
+	changed_each(&ix->c, r, fn, ctx);
+}
+
+void
+fwc_rule_index_free(struct fwc_rule_index *ix)
+{
+	if (ix == NULL)
+		return;
+	changed_release(&ix->c);
+	free(ix);
+}
+
 static void
 use_all(const struct fwc_ruleset *rs, enum fwc_chain c, bool *use)
 {
@@ -341,6 +423,39 @@ mark_use(const struct fwc_ruleset *rs, enum fwc_chain c,
 		    rs->rules[i].chain == c && changed_meets(ch, &rs->rules[i]);
 }
 
+/* Drop and reject rules decide in stored order: a packet matched by a
+ * drop and a reject rule gets the verdict of the earlier one. So the
+ * rules common to both sides (common_o, common_n by rule index) must
+ * keep their order among the denies, else packets far from any changed
+ * rule can turn from dropped to rejected. */
+static bool
+same_deny_order(const struct fwc_ruleset *o, const struct fwc_ruleset *n,
+    enum fwc_chain c, const bool *common_o, const bool *common_n)
+{
+	size_t i = 0;
+	size_t j = 0;
+
+	for (;;) {
+		struct key a;
+		struct key b;
+
+		while (
+		    i < o->n_rules && (o->rules[i].chain != c || !common_o[i] ||
+					  o->rules[i].action == FWC_ACT_ACCEPT))
+			i++;
+		while (
+		    j < n->n_rules && (n->rules[j].chain != c || !common_n[j] ||
+					  n->rules[j].action == FWC_ACT_ACCEPT))
+			j++;
+		if (i == o->n_rules || j == n->n_rules)
+			return i == o->n_rules && j == n->n_rules;
+		a = rule_key(&o->rules[i++], 0);
+		b = rule_key(&n->rules[j++], 0);
+		if (cmp_key(&a, &b) != 0)
+			return false;
+	}
+}
+
 int
 fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
     const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n)
@@ -353,6 +468,9 @@ fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
 	size_t j = 0;
 	int within;
 	struct changed ch;
+	bool *common_o;
+	bool *common_n;
+	bool same;
 
 	if (o->has_chain[c] != n->has_chain[c] ||
 	    (o->has_chain[c] && o->chain_default[c] != n->chain_default[c]) ||
@@ -363,8 +481,34 @@ fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
 	}
 	ko = chain_keys(o, c, &no);
 	kn = chain_keys(n, c, &nn);
+	common_o = fwc_xcalloc(o->n_rules + 1, sizeof(bool));
+	common_n = fwc_xcalloc(n->n_rules + 1, sizeof(bool));
+	for (i = 0, j = 0; i < no && j < nn;) {
+		int r = cmp_key(&ko[i], &kn[j]);
+
+		if (r == 0) {
+			common_o[ko[i++].idx] = true;
+			common_n[kn[j++].idx] = true;
+		} else if (r < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	same = same_deny_order(o, n, c, common_o, common_n);
+	free(common_o);
+	free(common_n);
+	if (!same) {
+		free(ko);
+		free(kn);
+		use_all(o, c, use_o);
+		use_all(n, c, use_n);
+		return fwc_space_domain();
+	}
 	within = fwc_space_false();
 	memset(&ch, 0, sizeof(ch));
+	i = 0;
+	j = 0;
 	while (i < no || j < nn) {
 		int r = i == no ? 1 : j == nn ? -1 : cmp_key(&ko[i], &kn[j]);
 

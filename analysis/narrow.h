@@ -10,12 +10,30 @@
 #include "fwc/space.h"
 
 /* Returns (a new reference to) a set of packets outside which o and n
- * give every new connection of chain c the same accept/not-accept fate,
+ * give every new connection of chain c the same fate (accept, drop or
+ * reject),
  * and sets use_o[i] / use_n[i] (arrays of n_rules) for the rules that may
  * match a packet of that set. Exact narrowing applies when both rulesets
  * store every drop/reject rule of c before its accept rules (compiled
- * rulesets); otherwise the whole domain and every rule are returned. */
+ * rulesets) and the rules present on both sides keep their order among
+ * the drop/reject rules; otherwise the whole domain and every rule are
+ * returned. */
 int fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
     const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n);
+
+/* An index of rules by the destination intervals they match, to find the
+ * rules whose boxes meet a given rule's box (a necessary condition for
+ * sharing a packet). Add the rules, finish, then query. */
+struct fwc_rule_index;
+
+struct fwc_rule_index *fwc_rule_index_new(void);
+void fwc_rule_index_add(struct fwc_rule_index *ix, const struct fwc_ir_rule *r);
+void fwc_rule_index_finish(struct fwc_rule_index *ix);
+/* Calls fn for every indexed rule whose box meets r's (a rule may come
+ * more than once). */
+void fwc_rule_index_each(const struct fwc_rule_index *ix,
+    const struct fwc_ir_rule *r,
+    void (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx);
+void fwc_rule_index_free(struct fwc_rule_index *ix);
 
 #endif

@@ -126,10 +126,11 @@ service_text(struct fwc_arena *a, const struct fwc_box *b, enum fwc_family fam,
 		return "any";
 	n = fwc_space_intervals(b->f[FWC_F_PROTO], FWC_F_PROTO, v, 16);
 	fwc_strbuf_init(&sb);
-	for (size_t i = 0; i < n && i < 16; i++) {
+	for (size_t i = 0; i < n && i < 16 && count <= 6; i++) {
 		for (uint64_t p = v[i].lo.lo; p <= v[i].hi.lo; p++) {
 			if (count == 6) {
 				fwc_strbuf_adds(&sb, ",...");
+				count++; /* once, and stop */
 				break;
 			}
 			if (count++ > 0)

@@ -1,6 +1,6 @@
 # Review tools (issue 5): packet space over BuDDy BDDs, diff, lint, query,
 # verify. Sources live in analysis/ and are linked automatically.
-DEB_DEPS += libbdd-dev git
+DEB_DEPS += libbdd-dev git python3
 EXTRA_LIBS += -lbdd
 CHECK_STEPS += check-review
 SAN_STEPS += check-review

@@ -5,7 +5,8 @@
 # "exit N"); `fwc diff git:REV:PATH` on a scratch repository; the lint
 # cases of tests/review/lint/*.xml (`fwc check`, expected .out); the query
 # cases of tests/review/query/*.args; `fwc verify` on every golden output
-# of every backend, and on mutated outputs that must fail.
+# of every backend, on `nft -j` listings of the golden nft outputs, and on
+# mutated outputs that must fail.
 # Run from the repository root; `--update` rewrites the expectations
 # (review the diff like code).
 set -u
@@ -91,6 +92,18 @@ cat "$tmp/o1" >>"$tmp/out"
 echo "exit $rc" >>"$tmp/out"
 check tests/review/lint/configmgr-example.out "$tmp/out" "lint configmgr example"
 
+# lint at scale: overlapping boundaries among 2,500 random ones, against
+# a brute-force check of every pair.
+mkdir -p "$tmp/overlap"
+if python3 tests/review/lint-overlap.py "$FWC" "$tmp/overlap" 2500 >"$tmp/out" 2>&1; then
+	pass=$((pass + 1))
+	cat "$tmp/out"
+else
+	echo "FAIL lint overlapping boundaries at scale"
+	cat "$tmp/out"
+	fail=$((fail + 1))
+fi
+
 # query: cases on the ConfigMgr example (tests/review/query/cases: a
 # number and the options), each against NN.out (stdout, stderr, exit).
 while read -r num args; do
@@ -174,7 +187,57 @@ done <<EOT
 04-rule-deleted.nft nft gateway gw tests/golden/ok/04-deny-reject-log.xml
 04-port-changed.ipt iptables gateway gw tests/golden/ok/04-deny-reject-log.xml
 08-port-changed.netsh netsh host win01 tests/golden/ok/08-host-firewalls.xml
+04-rule-deleted.json nft gateway gw tests/golden/ok/04-deny-reject-log.xml
+04-port-changed.json nft gateway gw tests/golden/ok/04-deny-reject-log.xml
+16-tree-rule-deleted.json nft-json gateway gw tests/golden/ok/16-dispatch-tree.xml
+04-damaged.json nft gateway gw tests/golden/ok/04-deny-reject-log.xml
+04-unknown-statement.json nft gateway gw tests/golden/ok/04-deny-reject-log.xml
+04-not-fwc-rule.json nft gateway gw tests/golden/ok/04-deny-reject-log.xml
 EOT
+
+# verify -t nft on `nft -j` JSON: every enforcement point of every golden
+# nft output is loaded into a fresh network namespace, listed with
+# `nft -j list table inet fwc` and proved equal to its policy (the
+# mutated JSON files above were made from such listings).
+if [ "$(id -u)" = 0 ] && command -v nft >/dev/null 2>&1 && unshare -n true 2>/dev/null; then
+	jok=0
+	for o in tests/golden/ok/*.nft tests/golden/examples/*.nft; do
+		[ -f "$o" ] || continue
+		b=$(basename "$o" .nft)
+		x=tests/golden/ok/$b.xml
+		[ -f "$x" ] || x=examples/$b.xml
+		rm -f "$tmp"/ep* "$tmp"/refused*
+		awk -v d="$tmp" '/^### refused/{print "" > (d "/refused" n); next}
+			/^### /{n++; fn=sprintf("%s/ep%d", d, n);
+			print $2, $3 > (d "/eps" n); printf "" > fn; next}
+			{print > fn}' "$o"
+		n=0
+		while [ -f "$tmp/eps$((n + 1))" ]; do
+			n=$((n + 1))
+			read -r kind name <"$tmp/eps$n"
+			[ -f "$tmp/refused$n" ] && continue
+			if ! unshare -n sh -c "nft -f '$tmp/ep$n' &&
+				nft -j list table inet fwc" >"$tmp/ep.json" 2>"$tmp/err"; then
+				echo "FAIL nft -j listing of $o $kind $name"
+				cat "$tmp/err"
+				fail=$((fail + 1))
+				continue
+			fi
+			if "$FWC" verify "$x" -I policies --"$kind" "$name" -t nft \
+				"$tmp/ep.json" >"$tmp/out" 2>&1; then
+				jok=$((jok + 1))
+				pass=$((pass + 1))
+			else
+				echo "FAIL verify nft -j JSON of $o $kind $name"
+				cat "$tmp/out"
+				fail=$((fail + 1))
+			fi
+		done
+	done
+	echo "review: verify proved $jok nft -j listings of golden outputs equal to their policies"
+else
+	echo "review: SKIPPING verify of nft -j JSON listings (needs root, nft and unshare)" >&2
+fi
 
 # verify --live: load the golden nft output, then a mutated one, into a
 # fresh network namespace (never the host's ruleset) and verify the kernel
@@ -195,6 +258,8 @@ fi
 # The example outputs in docs/review.md are these expectation files: each
 # of their lines (but the exit status) must appear in the page verbatim.
 for x in tests/review/diff-git.out tests/review/diff/05-deny-shadows-allow/expected.txt \
+	tests/review/diff/10-deny-becomes-reject/expected.txt \
+	tests/review/verify/04-port-changed.json.out \
 	tests/review/query/02.out tests/review/verify/04-rule-deleted.nft.out; do
 	ok=1
 	while IFS= read -r line; do
@@ -208,6 +273,15 @@ for x in tests/review/diff-git.out tests/review/diff/05-deny-shadows-allow/expec
 		fail=$((fail + 1))
 	fi
 done
+
+# docs/parsers.md shows the JSON error example.
+x=tests/review/verify/04-not-fwc-rule.json.out
+if grep -qF -- "$(head -1 "$x")" docs/parsers.md; then
+	pass=$((pass + 1))
+else
+	echo "FAIL docs/parsers.md does not show $x"
+	fail=$((fail + 1))
+fi
 
 echo "review: $pass passed, $fail failed"
 [ $fail = 0 ]
