@@ -1,0 +1,104 @@
+/* libFuzzer harness comparing the two ways the XML front end reads a
+ * document (compiler/xml.c): the streaming path and libxml2's tree. When
+ * the streaming path accepts an input, the tree path must accept it too
+ * and give the same tree, locations included; when it gives up, it must
+ * have reported nothing of its own. Any difference aborts. The same check
+ * runs over the project's policies in tests/unit/test_xml_stream.c. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwc/arena.h"
+#include "fwc/diag.h"
+#include "fwc/xml.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+differ(const char *what)
+{
+	fprintf(stderr, "fuzz_xml_paths: the two paths differ: %s\n", what);
+	abort();
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+same_loc(const struct fwc_loc *a, const struct fwc_loc *b)
+{
+	return a->line == b->line && a->col == b->col &&
+	       same_str(a->file, b->file);
+}
+
+static void
+same_tree(const struct fwc_xnode *s, const struct fwc_xnode *t)
+{
+	if (!same_str(s->name, t->name) || !same_loc(&s->loc, &t->loc))
+		differ("element");
+	if (!same_str(s->text, t->text) ||
+	    !same_loc(&s->text_loc, &t->text_loc))
+		differ("text");
+	if (s->n_attrs != t->n_attrs || s->n_kids != t->n_kids)
+		differ("attribute or child count");
+	for (size_t i = 0; i < s->n_attrs; i++)
+		if (!same_str(s->attrs[i].name, t->attrs[i].name) ||
+		    !same_str(s->attrs[i].value, t->attrs[i].value) ||
+		    !same_loc(&s->attrs[i].loc, &t->attrs[i].loc))
+			differ("attribute");
+	for (size_t i = 0; i < s->n_kids; i++)
+		same_tree(&s->kids[i], &t->kids[i]);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct fwc_xml_limits ls = { .path = FWC_XML_PATH_STREAM };
+	const struct fwc_xml_limits lt = { .path = FWC_XML_PATH_TREE };
+	struct fwc_arena *as = fwc_arena_new();
+	struct fwc_arena *at = fwc_arena_new();
+	struct fwc_diag ds;
+	struct fwc_diag dt;
+	char *ms = NULL;
+	char *mt = NULL;
+	size_t ns = 0;
+	size_t nt = 0;
+	FILE *fs = open_memstream(&ms, &ns);
+	FILE *ft = open_memstream(&mt, &nt);
+	struct fwc_xnode *rs = NULL;
+	struct fwc_xnode *rt = NULL;
+	int s;
+	int t;
+
+	if (fs == NULL || ft == NULL)
+		abort();
+	fwc_diag_init(&ds, fs);
+	fwc_diag_init(&dt, ft);
+	s = fwc_xml_parse_buffer(
+	    as, &ds, "fuzz.xml", (const char *)data, size, &ls, &rs);
+	t = fwc_xml_parse_buffer(
+	    at, &dt, "fuzz.xml", (const char *)data, size, &lt, &rt);
+	if (s == 0) {
+		if (t != 0)
+			differ("streaming accepts, tree rejects");
+		same_tree(rs, rt);
+	}
+	fwc_diag_flush(&ds);
+	fwc_diag_flush(&dt);
+	fclose(fs);
+	fclose(ft);
+	if (s != 0 && ns != 0 && (t == 0 || strcmp(ms, mt) != 0))
+		differ("streaming gave up with a report of its own");
+	free(ms);
+	free(mt);
+	fwc_arena_release(as);
+	fwc_arena_release(at);
+	return 0;
+}
