@@ -9,15 +9,17 @@
  * two rules: the inbound leg, `pass in on IN`, which also tags the packet
  * (and, through its state, every later packet of the connection) with the
  * name of IN; and the outbound leg, `pass out on OUT ... tagged IN`,
- * which creates the second state. A forward deny is checked inbound,
- * before the allows, so that it sees (and logs) every packet it matches;
- * its destinations lie behind its output interface, so this differs from
- * a forward hook only when routing disagrees with the policy, and then
- * it blocks more, never less. After the outbound legs, every packet still
- * tagged is a forwarded packet that no rule allowed and meets the forward
- * default; only untagged packets, the machine's own traffic, reach the
- * output rules. Every rule is `quick`, so the first match decides, and
- * the IR order (per chain, denies first) carries over.
+ * which creates the second state. A forward deny is split the same way,
+ * because only the outbound leg knows both interfaces: its inbound leg
+ * passes and tags like an allow's (pf refuses a tag without state, so it
+ * keeps state too), and its outbound leg, `block out on OUT ... tagged
+ * IN`, drops or refuses. The outbound section is the forward chain in IR
+ * order (denies first), each rule matched completely; the inbound section
+ * only passes, into it, what some forward rule may match. After the
+ * outbound legs, every packet still tagged is a forwarded packet that no
+ * rule decided and meets the forward default; only untagged packets, the
+ * machine's own traffic, reach the output rules. Every rule is `quick`,
+ * so the first match decides, and the IR order carries over.
  *
  * Guarantees: the output depends on the ruleset alone, ends with a
  * newline, and holds no text from the policy that is not checked or
@@ -54,7 +56,7 @@
 struct pf_if {
 	const char *name;  /* borrowed from the ruleset */
 	const char *macro; /* owned by pf.macros */
-	const char *tag;   /* owned by pf.tags; NULL when no forward allow
+	const char *tag;   /* owned by pf.tags; NULL when no forward rule
 			    * enters through this interface */
 };
 
@@ -76,6 +78,7 @@ struct pf {
 /* How one IR rule becomes one pf rule. */
 struct leg {
 	bool out;	     /* direction out, else in */
+	bool pass;	     /* a pass whatever the rule's action */
 	const char *ifname;  /* interface of `on`, or NULL */
 	const char *tag;     /* tag to set, or NULL */
 	const char *tagged;  /* tag required, or NULL */
@@ -473,15 +476,11 @@ name_things(struct pf *x)
 		add_if(x, rs->rules[i].iif);
 		add_if(x, rs->rules[i].oif);
 	}
-	/* Mark the interfaces through which forward allows enter, then
+	/* Mark the interfaces through which forward rules enter, then
 	 * name their tags in interface order, like the macros. */
-	for (i = 0; i < rs->n_rules; i++) {
-		const struct fwc_ir_rule *r = &rs->rules[i];
-
-		if (r->chain == FWC_CHAIN_FORWARD &&
-		    r->action == FWC_ACT_ACCEPT)
-			iface(x, r->iif)->tag = "";
-	}
+	for (i = 0; i < rs->n_rules; i++)
+		if (rs->rules[i].chain == FWC_CHAIN_FORWARD)
+			iface(x, rs->rules[i].iif)->tag = "";
 	fwc_strbuf_init(&base);
 	for (i = 0; i < x->n_ifs; i++) {
 		if (x->ifs[i].tag == NULL)
@@ -742,8 +741,9 @@ emit_rule(
 {
 	struct fwc_strbuf *out = x->out;
 	const char *flow = r->origin.flow;
+	enum fwc_action action = leg->pass ? FWC_ACT_ACCEPT : r->action;
 
-	switch (r->action) {
+	switch (action) {
 	case FWC_ACT_ACCEPT:
 		fwc_strbuf_adds(out, "pass");
 		break;
@@ -779,7 +779,7 @@ emit_rule(
 	emit_types(x, r);
 	if (leg->tagged != NULL)
 		fwc_strbuf_addf(out, " tagged %s", leg->tagged);
-	if (r->action == FWC_ACT_ACCEPT)
+	if (action == FWC_ACT_ACCEPT)
 		fwc_strbuf_adds(out, r->proto == FWC_PROTO_TCP
 					 ? " flags S/SA keep state"
 					 : " keep state");
@@ -814,18 +814,6 @@ count_rules(const struct fwc_ruleset *rs, enum fwc_chain c)
 
 	for (i = 0; i < rs->n_rules; i++)
 		n += rs->rules[i].chain == c;
-	return n;
-}
-
-static size_t
-count_accepts(const struct fwc_ruleset *rs, enum fwc_chain c)
-{
-	size_t n = 0;
-	size_t i;
-
-	for (i = 0; i < rs->n_rules; i++)
-		n += rs->rules[i].chain == c &&
-		     rs->rules[i].action == FWC_ACT_ACCEPT;
 	return n;
 }
 
@@ -908,34 +896,36 @@ emit_forward(const struct pf *x)
 	if (!rs->has_chain[FWC_CHAIN_FORWARD] ||
 	    count_rules(rs, FWC_CHAIN_FORWARD) == 0)
 		return;
+	/* In IR order, denies first: a connection that a deny refuses
+	 * outbound passes inbound on the deny's leg, which does not log,
+	 * and not on an allow's, which would log it as allowed. */
 	fwc_strbuf_adds(out,
-	    "\n# forward, inbound leg: denies, then allows that tag the "
-	    "interface\n# a connection came in on\n");
+	    "\n# forward, inbound leg: pass what a forward rule may match and "
+	    "tag\n# the interface it came in on; the outbound leg decides\n");
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
-		struct leg leg = { .ifname = r->iif,
-			.log = r->log,
+		struct leg leg = { .pass = true,
+			.ifname = r->iif,
+			.log = r->action == FWC_ACT_ACCEPT && r->log,
 			.any_dst =
 			    x->self_table ? "! <" SELF_TABLE ">" : "any" };
 
 		if (r->chain != FWC_CHAIN_FORWARD)
 			continue;
-		if (r->action == FWC_ACT_ACCEPT)
-			leg.tag = iface(x, r->iif)->tag;
+		leg.tag = iface(x, r->iif)->tag;
 		emit_rule(x, r, &leg);
 	}
-	if (count_accepts(rs, FWC_CHAIN_FORWARD) == 0)
-		return;
 	fwc_strbuf_adds(out,
-	    "\n# forward, outbound leg: allows, then the forward default\n");
+	    "\n# forward, outbound leg: the forward rules, denies first, then "
+	    "the\n# forward default\n");
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
-		struct leg leg = {
-			.out = true, .ifname = r->oif, .any_dst = "any"
-		};
+		struct leg leg = { .out = true,
+			.ifname = r->oif,
+			.log = r->action != FWC_ACT_ACCEPT && r->log,
+			.any_dst = "any" };
 
-		if (r->chain != FWC_CHAIN_FORWARD ||
-		    r->action != FWC_ACT_ACCEPT)
+		if (r->chain != FWC_CHAIN_FORWARD)
 			continue;
 		leg.tagged = iface(x, r->iif)->tag;
 		emit_rule(x, r, &leg);

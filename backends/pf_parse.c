@@ -22,6 +22,11 @@
  *             from the inbound rule, oif from the outbound one), then by
  *             the pass itself for what no outbound rule matches.
  *
+ * A forward deny, as backends/pf.c writes it, is a pass inbound with the
+ * tag of its input interface and a `block out on OIF ... tagged T`
+ * before the outbound allows: under the lowering above, a block that
+ * needs both interfaces, as in the IR. Nothing is special-cased for it.
+ *
  * The table <fwc_self> = { self } holds the machine's addresses at load
  * time: a packet's destination is in it exactly for input, its source
  * exactly for output. `set skip on lo` and the neighbour discovery pass
@@ -30,8 +35,9 @@
  * type names, labels (origin.flow), log and state options are read;
  * DNS names in tables, which pfctl resolves when loading, are skipped
  * just as the IR's sets evaluate only their literal addresses;
- * anything else, a tag on a non-quick rule and negations other than
- * `! <fwc_self>` are located errors. */
+ * anything else, a tag on a non-quick rule, `tag` or `tagged` on a pass
+ * with `no state` (pfctl refuses it: "tags cannot be used without keep
+ * state") and negations other than `! <fwc_self>` are located errors. */
 #include "parsers.h"
 
 #include <stdbool.h>
@@ -115,6 +121,7 @@ struct prule {
 	const char *tag;
 	const char *tagged;
 	const char *label;
+	bool no_state;
 };
 
 struct pfp {
@@ -620,6 +627,7 @@ parse_rule(struct pfp *x, const struct tok *first)
 		} else if ((is_word(t, "keep") || is_word(t, "no") ||
 			       is_word(t, "modulate")) &&
 			   is_word(peek(x), "state")) {
+			r.no_state = is_word(t, "no");
 			next(x);
 		} else if (is_word(t, "tag") || is_word(t, "tagged")) {
 			const struct tok *v = next(x);
@@ -648,6 +656,13 @@ parse_rule(struct pfp *x, const struct tok *first)
 	if (r.tag != NULL && (!r.quick || r.action != FWC_ACT_ACCEPT)) {
 		fwc_pctx_error(x->p, first->line, first->col,
 		    "'tag' is only expected on quick pass rules");
+		return;
+	}
+	if ((r.tag != NULL || r.tagged != NULL) && r.no_state &&
+	    r.action == FWC_ACT_ACCEPT) {
+		fwc_pctx_error(x->p, first->line, first->col,
+		    "'tag' or 'tagged' on a pass rule with 'no state' (pfctl "
+		    "refuses tags without keep state)");
 		return;
 	}
 	if ((r.sport.n > 0 || r.dport.n > 0) && r.proto != FWC_PROTO_TCP &&

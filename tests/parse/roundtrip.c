@@ -285,22 +285,6 @@ is_self(const struct cmp *c, enum fwc_family f, struct fwc_u128 a, bool *known)
 	return false;
 }
 
-/* True when dst lies behind an interface other than oif by the forward
- * rules of the policy (routing agrees with placement). */
-static bool
-misrouted(const struct cmp *c, const struct fwc_packet *k)
-{
-	for (size_t i = 0; i < c->n_fwd; i++) {
-		const struct fwc_ir_rule *r = c->fwd[i];
-
-		if (r->family == k->family &&
-		    fwc_eval_set_contains(r->dst, k->dst) &&
-		    (k->oif == NULL || strcmp(r->oif, k->oif) != 0))
-			return true;
-	}
-	return false;
-}
-
 static bool
 behind_forward(const struct cmp *c, enum fwc_family f, struct fwc_u128 a)
 {
@@ -326,7 +310,7 @@ realisable(const struct cmp *c, const struct fwc_packet *k)
 		return (!known || (src && !dst)) &&
 		       !behind_forward(c, k->family, k->src);
 	default:
-		return !src && !dst && !misrouted(c, k);
+		return !src && !dst;
 	}
 }
 

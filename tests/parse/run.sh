@@ -153,13 +153,13 @@ mutate $h app01 netsh 2 "netsh family swapped" 's|remoteip=10\.1\.66\.0/24 local
 mutate $h app01 netsh 2 "netsh injected command" 's/^exit \/b 0$/exit \/b 0 \& del x/'
 # pf
 mutate $d gw pf 1 "pf rule deleted" '/label "no-smtp"/d'
-mutate $d gw pf 1 "pf port changed" 's/port 25 label/port 26 label/'
+mutate $d gw pf 1 "pf port changed" 's/port 25 tagged/port 26 tagged/'
 mutate $d gw pf 1 "pf table element removed" '/^\t10\.0\.0\.64\/26, \\$/d'
-mutate $d gw pf 1 "pf quick removed" '/label "no-smtp"/s/ quick//'
+mutate $d gw pf 1 "pf quick removed" '/^block .*label "no-smtp"/s/ quick//'
 mutate $d gw pf 1 "pf tag swapped" 's/tagged fwd_staff0 keep/tagged fwd_guest0 keep/'
 mutate $d gw pf 1 "pf family swapped" '0,/pass in log quick on $staff0_if inet from/s//pass in log quick on $staff0_if inet6 from/'
 mutate $d gw pf 1 "pf default changed" 's/^block return all$/block drop all/'
-mutate $d gw pf 2 "pf unknown word" 's/port 25 label/port 25 bogus label/'
+mutate $d gw pf 2 "pf unknown word" 's/port 25 tagged/port 25 bogus tagged/'
 mutate $d gw pf 2 "pf unknown table" 's/to <mail01_v4> port 25/to <mail02_v4> port 25/'
 
 # 4. Robustness: outputs damaged at random (a byte replaced, a line

@@ -33,7 +33,9 @@ Checked here:
 - flags only with proto tcp; ICMP types are names that pfctl knows for
   the family, or numbers 0..255, and only with the matching protocol;
 - pass rules say keep state or no state; block rules do not; tag only
-  on pass rules; every tagged name is set by some rule's tag;
+  on pass rules; a pass rule with tag or tagged keeps state (pfctl:
+  "tags cannot be used without keep state"); every tagged name is set
+  by some rule's tag;
 - interface names (literal or through macros) are 1 to 15 bytes of
   [A-Za-z0-9._-], start with a letter, digit or '_', and are neither a
   number nor a pf keyword; labels are quoted, at most 63 bytes.
@@ -528,6 +530,8 @@ class Checker:
                 if "state" in seen:
                     raise Problem("two state options")
                 seen.add("state")
+                if val == "no":
+                    seen.add("no state")
                 if action != "pass":
                     self.err("state option on a block rule")
             elif val in ("tag", "tagged"):
@@ -555,6 +559,10 @@ class Checker:
                 raise Problem("unknown rule option '%s'" % val)
         if action == "pass" and "state" not in seen:
             self.err("pass rule without keep state or no state")
+        if action == "pass" and "no state" in seen and (
+                "tag" in seen or "tagged" in seen):
+            self.err("tag or tagged on a pass rule with no state (pfctl: "
+                     "tags cannot be used without keep state)")
         return seen
 
     def icmp_types(self, r, opt, af, proto):
