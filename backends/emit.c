@@ -18,22 +18,63 @@ fwc_emit_safe_char(unsigned char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
 		return true;
-	return c != '\0' && strchr(" ._:@+/=,-", c) != NULL;
+	switch (c) {
+	case ' ':
+	case '.':
+	case '_':
+	case ':':
+	case '@':
+	case '+':
+	case '/':
+	case '=':
+	case ',':
+	case '-':
+		return true;
+	default:
+		return false;
+	}
 }
 
 size_t
 fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max)
 {
-	size_t i;
+	size_t start = sb->len;
+	size_t n = 0;
 
 	if (s == NULL)
 		return 0;
-	for (i = 0; s[i] != '\0' && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (n < max && s[n] != '\0')
+		n++;
+	/* Copy, then replace what is not safe in place (never a NUL). */
+	fwc_strbuf_addn(sb, s, n);
+	for (size_t i = 0; i < n; i++)
+		if (!fwc_emit_safe_char((unsigned char)sb->buf[start + i]))
+			sb->buf[start + i] = '_';
+	return n;
+}
 
-		fwc_strbuf_addc(sb, fwc_emit_safe_char(c) ? (char)c : '_');
-	}
-	return i;
+void
+fwc_emit_u(struct fwc_strbuf *sb, unsigned long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	fwc_strbuf_addn(sb, d + i, sizeof(d) - i);
+}
+
+void
+fwc_emit_s3(struct fwc_strbuf *sb, const char *a, const char *b, const char *c)
+{
+	if (a != NULL)
+		fwc_strbuf_adds(sb, a);
+	if (b != NULL)
+		fwc_strbuf_adds(sb, b);
+	if (c != NULL)
+		fwc_strbuf_adds(sb, c);
 }
 
 static bool
@@ -136,45 +177,50 @@ const char *
 fwc_emit_names_add(
     struct fwc_emit_names *nm, const char *base, const char *suffix)
 {
-	struct fwc_strbuf stem;
-	struct fwc_strbuf id;
-	const char *result;
 	size_t slen = strlen(suffix);
+	size_t blen = strlen(base);
+	char sbuf[128];
+	char ibuf[256];
+	char *stem;
+	char *id;
+	size_t n = 0;
 	unsigned long k;
 	char tail[24];
-	const char *p;
+	char *result;
 
 	if (slen + 8 > nm->max)
 		FWC_BUG("identifier suffix '%s' too long", suffix);
-	fwc_strbuf_init(&stem);
+	/* Stack buffers for the usual short names; the heap otherwise. */
+	stem = blen + 2 <= sizeof(sbuf) ? sbuf : fwc_xmalloc(blen + 2);
+	id = nm->max + 1 <= sizeof(ibuf) ? ibuf : fwc_xmalloc(nm->max + 1);
 	if (base[0] >= '0' && base[0] <= '9')
-		fwc_strbuf_addc(&stem, '_');
-	for (p = base; *p != '\0'; p++)
-		fwc_strbuf_addc(
-		    &stem, is_ident_char((unsigned char)*p) ? *p : '_');
-	if (stem.len == 0 && slen == 0)
-		fwc_strbuf_addc(&stem, '_');
-	fwc_strbuf_init(&id);
+		stem[n++] = '_';
+	for (const char *p = base; *p != '\0'; p++)
+		stem[n++] = is_ident_char((unsigned char)*p) ? *p : '_';
+	if (n == 0 && slen == 0)
+		stem[n++] = '_';
 	for (k = 1;; k++) {
 		size_t keep;
+		size_t tlen = 0;
 
-		tail[0] = '\0';
 		if (k > 1)
-			snprintf(tail, sizeof(tail), "_%lu", k);
-		keep = nm->max - slen - strlen(tail);
-		if (keep > stem.len)
-			keep = stem.len;
-		fwc_strbuf_reset(&id);
-		fwc_strbuf_addn(&id, stem.buf, keep);
-		fwc_strbuf_adds(&id, suffix);
-		fwc_strbuf_adds(&id, tail);
-		if (!taken(nm, id.buf))
+			tlen = (size_t)snprintf(tail, sizeof(tail), "_%lu", k);
+		keep = nm->max - slen - tlen;
+		if (keep > n)
+			keep = n;
+		memcpy(id, stem, keep);
+		memcpy(id + keep, suffix, slen);
+		memcpy(id + keep + slen, tail, tlen);
+		id[keep + slen + tlen] = '\0';
+		if (!taken(nm, id))
 			break;
 	}
-	fwc_strbuf_release(&stem);
-	result = insert(nm, fwc_strbuf_detach(&id, NULL));
-	fwc_strbuf_release(&id);
-	return result;
+	result = fwc_xstrdup(id);
+	if (stem != sbuf)
+		free(stem);
+	if (id != ibuf)
+		free(id);
+	return insert(nm, result);
 }
 
 struct fwc_emit_map_ent {

@@ -23,6 +23,13 @@ bool fwc_emit_safe_char(unsigned char c);
  * Returns the number of bytes appended. */
 size_t fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max);
 
+/* Appends the decimal digits of v: a cheaper "%lu" for the hot paths of
+ * large outputs. */
+void fwc_emit_u(struct fwc_strbuf *sb, unsigned long v);
+/* Appends a, b and c (each NULL or a string) one after the other. */
+void fwc_emit_s3(
+    struct fwc_strbuf *sb, const char *a, const char *b, const char *c);
+
 /* A set of identifiers already handed out, so that every name a backend
  * invents is unique within one output. Held by value: init, then
  * release. */

@@ -460,10 +460,12 @@ add_addr_match(const struct ipt *x, struct fwc_strbuf *sb,
 		FWC_BUG("address '%s' in %s output", text.buf, x->fl->name);
 	range = strchr(text.buf, '-') != NULL;
 	if (range)
-		fwc_strbuf_addf(sb, " -m iprange --%s-range %s",
-		    src ? "src" : "dst", text.buf);
+		fwc_emit_s3(sb,
+		    src ? " -m iprange --src-range "
+			: " -m iprange --dst-range ",
+		    text.buf, NULL);
 	else
-		fwc_strbuf_addf(sb, " -%c %s", src ? 's' : 'd', text.buf);
+		fwc_emit_s3(sb, src ? " -s " : " -d ", text.buf, NULL);
 	fwc_strbuf_release(&text);
 }
 
@@ -836,7 +838,7 @@ chain_stage(struct ipt *x, const struct fwc_ir_rule *r, const struct stage *st,
 		}
 	}
 	fwc_strbuf_reset(&tl->cont);
-	fwc_strbuf_addf(&tl->cont, " -j %s", c->name);
+	fwc_emit_s3(&tl->cont, " -j ", c->name, NULL);
 	tl->tcp = false;
 	tl->verdict = false;
 	fwc_strbuf_release(&key);
@@ -888,25 +890,25 @@ emit_rule(struct ipt *x, const struct fwc_ir_rule *r)
 		if (is_chained(st, k))
 			chain_stage(x, r, &st[k], proto, &tl);
 	fwc_strbuf_init(&head);
-	fwc_strbuf_addf(&head, "-A %s", own_names[r->chain]);
+	fwc_emit_s3(&head, "-A ", own_names[r->chain], NULL);
 	if (r->iif != NULL)
-		fwc_strbuf_addf(&head, " -i %s", r->iif);
+		fwc_emit_s3(&head, " -i ", r->iif, NULL);
 	if (r->oif != NULL)
-		fwc_strbuf_addf(&head, " -o %s", r->oif);
+		fwc_emit_s3(&head, " -o ", r->oif, NULL);
 	if (proto != NULL)
-		fwc_strbuf_addf(&head, " -p %s", proto);
+		fwc_emit_s3(&head, " -p ", proto, NULL);
 	for (k = 0; k < (main_alt != NULL ? main_alt->n : 1); k++) {
 		const char *alt = main_alt != NULL ? main_alt->v[k] : "";
 
 		if (r->log && !nested) {
-			fwc_strbuf_addf(out, "%s%s%s", head.buf, alt, fold.buf);
+			fwc_emit_s3(out, head.buf, alt, fold.buf);
 			add_comment(out, r->origin.flow);
 			add_log(out, r);
 			fwc_strbuf_addc(out, '\n');
 		}
-		fwc_strbuf_addf(out, "%s%s%s", head.buf, alt, fold.buf);
+		fwc_emit_s3(out, head.buf, alt, fold.buf);
 		add_comment(out, r->origin.flow);
-		fwc_strbuf_addf(out, "%s\n", tl.cont.buf);
+		fwc_emit_s3(out, tl.cont.buf, "\n", NULL);
 	}
 	fwc_strbuf_release(&head);
 	fwc_strbuf_release(&fold);

@@ -74,10 +74,11 @@ emit_addr_set(struct nft *x, const struct fwc_nft_set *s)
 	struct fwc_strbuf *out = x->out;
 	size_t k;
 
-	fwc_strbuf_addf(out, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n",
-	    s->name, fwc_nft_key_name(s->key));
+	fwc_emit_s3(out, "\tset ", s->name, " {\n\t\ttype ");
+	fwc_emit_s3(
+	    out, fwc_nft_key_name(s->key), "\n\t\tflags interval\n", NULL);
 	if (s->comment != NULL)
-		fwc_strbuf_addf(out, "\t\tcomment \"%s\"\n", s->comment);
+		fwc_emit_s3(out, "\t\tcomment \"", s->comment, "\"\n");
 	for (k = 0; k < is->n_fqdns; k++) {
 		fwc_strbuf_adds(out, "\t\t# fqdn: ");
 		fwc_emit_safe(out, is->fqdns[k], FQDN_MAX);
@@ -126,13 +127,13 @@ emit_vmap(struct nft *x, const struct fwc_nft_set *s)
 
 		fwc_strbuf_adds(x->out, i > 0 ? ",\n\t\t\t" : "\n\t\t\t");
 		if (s->key == FWC_NFT_KEY_IFNAME)
-			fwc_strbuf_addf(x->out, "\"%s\"", e->ifname);
+			fwc_emit_s3(x->out, "\"", e->ifname, "\"");
 		else
 			fwc_emit_ivls(x->out,
 			    s->key == FWC_NFT_KEY_IPV4 ? FWC_FAM_IP4
 						       : FWC_FAM_IP6,
 			    &e->iv, 1, ", ");
-		fwc_strbuf_addf(x->out, " : jump %s", e->chain);
+		fwc_emit_s3(x->out, " : jump ", e->chain, NULL);
 	}
 	fwc_strbuf_adds(x->out, "\n\t\t}\n\t}\n");
 }
@@ -144,7 +145,7 @@ emit_chain(struct nft *x, const struct fwc_nft_chain *c)
 
 	begin_item(x);
 	if (c->regular)
-		fwc_strbuf_addf(x->out, "\tchain %s {\n", c->name);
+		fwc_emit_s3(x->out, "\tchain ", c->name, " {\n");
 	else
 		fwc_strbuf_addf(x->out,
 		    "\tchain %s {\n"

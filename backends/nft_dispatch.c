@@ -5,6 +5,7 @@
  * (`iifname vmap @m`, `ip saddr vmap @m`, ...) and each leaf a chain with
  * the rules whole, as the flat layout writes them. A new connection then
  * meets at most about a dozen rules whatever the policy size. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ add_chain(struct fwc_nft_table *t, const char *name)
 static struct fwc_nft_set *
 add_map(struct fwc_nft_table *t, const char *name, enum fwc_nft_key key)
 {
-	struct fwc_nft_set *s = fwc_xcalloc(1, sizeof(*s));
+	struct fwc_nft_set *s = fwc_arena_alloc(t->a, sizeof(*s));
 
 	s->name = name;
 	s->key = key;
@@ -74,16 +75,6 @@ add_map(struct fwc_nft_table *t, const char *name, enum fwc_nft_key key)
 	t->sets[t->n_sets++] = s;
 	s->id = (uint32_t)t->n_sets;
 	return s;
-}
-
-static void
-copy_rule(struct fwc_nft_chain *c, const struct fwc_nft_rule *src)
-{
-	struct fwc_nft_rule *r = fwc_nft_chain_add(c);
-
-	*r = *src;
-	r->p = fwc_xmalloc(src->n * sizeof(*r->p));
-	memcpy(r->p, src->p, src->n * sizeof(*r->p));
 }
 
 static int
@@ -106,12 +97,11 @@ name_nodes(struct dctx *d)
 	const char *fam = d->family == FWC_FAM_IP4 ? "v4" : "v6";
 
 	for (size_t i = 0; i < d->tree->n_nodes; i++) {
-		struct fwc_strbuf sb;
+		char name[64];
 
-		fwc_strbuf_init(&sb);
-		fwc_strbuf_addf(&sb, "%s_%s_%zu", d->base->name, fam, i);
-		d->chain_of[i] = fwc_emit_names_add(&d->t->names, sb.buf, "");
-		fwc_strbuf_release(&sb);
+		snprintf(
+		    name, sizeof(name), "%s_%s_%zu", d->base->name, fam, i);
+		d->chain_of[i] = fwc_emit_names_add(&d->t->names, name, "");
 	}
 }
 
@@ -128,8 +118,11 @@ fill_node(struct dctx *d, const struct fwc_dt_node *nd)
 	size_t n_el = 0;
 
 	if (nd->kind == FWC_DT_LEAF) {
+		/* The rules whole, sharing the flat rules' primitives. */
+		fwc_nft_chain_reserve(t, c, nd->n_rules);
 		for (size_t i = 0; i < nd->n_rules; i++)
-			copy_rule(c, d->by_ir[nd->rules[i] - t->rs->rules]);
+			*fwc_nft_chain_add(t, c) =
+			    *d->by_ir[nd->rules[i] - t->rs->rules];
 		return;
 	}
 	switch (nd->kind) {
@@ -173,13 +166,14 @@ fill_node(struct dctx *d, const struct fwc_dt_node *nd)
 	/* Address maps list their intervals in address order. */
 	if (key != FWC_NFT_KEY_IFNAME)
 		qsort(m->vel, m->n_vel, sizeof(*m->vel), vel_cmp);
-	r = fwc_nft_chain_add(c);
-	p = fwc_nft_rule_add(r, kind);
-	p->family = d->family;
+	fwc_nft_chain_reserve(t, c, nd->other != NULL ? 2 : 1);
+	r = fwc_nft_chain_add(t, c);
+	p = fwc_nft_rule_add(t, r, kind);
+	p->family = (uint8_t)d->family;
 	p->set = m;
 	if (nd->other != NULL) {
-		r = fwc_nft_chain_add(c);
-		fwc_nft_rule_add(r, FWC_NFT_P_JUMP)->str =
+		r = fwc_nft_chain_add(t, c);
+		fwc_nft_rule_add(t, r, FWC_NFT_P_JUMP)->str =
 		    d->chain_of[nd->other->id];
 	}
 }
@@ -223,7 +217,7 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 		fill_node(&d, tree.nodes[i]);
 	/* The base chain: its own rules and the other family's, with one
 	 * jump to the root where the first moved rule stood. */
-	keep = fwc_xcalloc(c->n_rules + 1, sizeof(*keep));
+	keep = fwc_arena_alloc(t->a, (c->n_rules + 1) * sizeof(*keep));
 	for (size_t i = 0; i < c->n_rules; i++) {
 		struct fwc_nft_rule *r = &c->rules[i];
 
@@ -234,15 +228,14 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 		if (!placed) {
 			jump = &keep[n_keep++];
 			memset(jump, 0, sizeof(*jump));
-			fwc_nft_rule_add(jump, FWC_NFT_P_NFPROTO)->family = f;
-			fwc_nft_rule_add(jump, FWC_NFT_P_JUMP)->str =
+			fwc_nft_rule_add(t, jump, FWC_NFT_P_NFPROTO)->family =
+			    (uint8_t)f;
+			fwc_nft_rule_add(t, jump, FWC_NFT_P_JUMP)->str =
 			    d.chain_of[tree.root->id];
 			placed = true;
 		}
-		free(r->p);
 	}
-	free(c->rules);
-	c->rules = keep;
+	c->rules = keep; /* the old array is abandoned to the arena */
 	c->cap_rules = c->n_rules + 1;
 	c->n_rules = n_keep;
 	free(d.by_ir);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwc/arena.h"
 #include "fwc/diag.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
@@ -158,26 +159,45 @@ list_base(const char *prefix, const char *key, size_t n)
 	return base;
 }
 
-/* Hands the text of sb to the table, which frees it on release. */
+/* Copies the text of sb into the table's arena and releases sb. */
 static const char *
 keep(struct fwc_nft_table *t, struct fwc_strbuf *sb)
 {
-	char *str = fwc_strbuf_detach(sb, NULL);
+	char *str = fwc_arena_strndup(t->a, sb->buf, sb->len);
 
 	fwc_strbuf_release(sb);
-	if (t->n_owned == t->cap_owned) {
-		t->cap_owned = t->cap_owned ? t->cap_owned * 2 : 64;
-		t->owned =
-		    fwc_xrealloc(t->owned, t->cap_owned * sizeof(*t->owned));
+	return str;
+}
+
+/* The sanitised copy of s (at most max bytes of it) in the table's arena,
+ * with prefix before and suffix after, built without a heap buffer: one
+ * per rule for comments and log prefixes. */
+static const char *
+keep_safe(struct fwc_nft_table *t, const char *prefix, const char *s,
+    size_t max, const char *suffix)
+{
+	size_t lp = strlen(prefix);
+	size_t ls = strlen(suffix);
+	size_t n = 0;
+	char *str;
+
+	while (n < max && s[n] != '\0')
+		n++;
+	str = fwc_arena_alloc(t->a, lp + n + ls + 1);
+	memcpy(str, prefix, lp);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		str[lp + i] = fwc_emit_safe_char(c) ? (char)c : '_';
 	}
-	t->owned[t->n_owned++] = str;
+	memcpy(str + lp + n, suffix, ls + 1);
 	return str;
 }
 
 static struct fwc_nft_set *
 add_set(struct fwc_nft_table *t, const char *name, enum fwc_nft_key key)
 {
-	struct fwc_nft_set *s = fwc_xcalloc(1, sizeof(*s));
+	struct fwc_nft_set *s = fwc_arena_alloc(t->a, sizeof(*s));
 
 	s->name = name;
 	s->key = key;
@@ -377,28 +397,68 @@ make_sets(struct fwc_nft_table *t, bool want_nd, const char **nd_name)
 	return addr;
 }
 
+/* Primitives come in blocks of the arena; a rule's are contiguous. */
+#define POOL_BLOCK 4096
+
 struct fwc_nft_prim *
-fwc_nft_rule_add(struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind)
+fwc_nft_rule_add(struct fwc_nft_table *t, struct fwc_nft_rule *r,
+    enum fwc_nft_prim_kind kind)
 {
 	struct fwc_nft_prim *p;
+	bool at_top = r->n > 0 && r->p + r->n == t->pool + t->pool_n;
 
-	r->p = fwc_xrealloc(r->p, (r->n + 1) * sizeof(*r->p));
-	p = &r->p[r->n++];
+	if (!at_top || t->pool_n == t->pool_cap) {
+		/* Move r's primitives to the free end of a block with room
+		 * for one more (r is not the rule built last, or its block
+		 * is full). */
+		size_t need = r->n + 1;
+
+		if (t->pool_cap - t->pool_n < need) {
+			/* Twice the need: an (unusually) long rule moves
+			 * a logarithmic number of times. */
+			t->pool_cap =
+			    2 * need > POOL_BLOCK ? 2 * need : POOL_BLOCK;
+			t->pool = fwc_arena_alloc(
+			    t->a, t->pool_cap * sizeof(*t->pool));
+			t->pool_n = 0;
+		}
+		if (r->n > 0)
+			memcpy(&t->pool[t->pool_n], r->p, r->n * sizeof(*p));
+		r->p = &t->pool[t->pool_n];
+		t->pool_n += r->n;
+	}
+	p = &t->pool[t->pool_n++];
+	r->n++;
 	memset(p, 0, sizeof(*p));
-	p->kind = kind;
+	p->kind = (uint8_t)kind;
 	return p;
 }
 
+void
+fwc_nft_chain_reserve(
+    struct fwc_nft_table *t, struct fwc_nft_chain *c, size_t n)
+{
+	size_t ncap = c->cap_rules ? 2 * c->cap_rules : 2;
+	struct fwc_nft_rule *v;
+
+	if (n <= c->cap_rules)
+		return;
+	if (ncap < n)
+		ncap = n;
+	v = fwc_arena_alloc(t->a, ncap * sizeof(*v));
+	if (c->n_rules > 0)
+		memcpy(v, c->rules, c->n_rules * sizeof(*v));
+	c->rules = v; /* the old array is abandoned to the arena */
+	c->cap_rules = ncap;
+}
+
 struct fwc_nft_rule *
-fwc_nft_chain_add(struct fwc_nft_chain *c)
+fwc_nft_chain_add(struct fwc_nft_table *t, struct fwc_nft_chain *c)
 {
 	struct fwc_nft_rule *r;
 
-	if (c->n_rules == c->cap_rules) {
-		c->cap_rules = c->cap_rules ? 2 * c->cap_rules : 64;
-		c->rules =
-		    fwc_xrealloc(c->rules, c->cap_rules * sizeof(*c->rules));
-	}
+	if (c->n_rules == c->cap_rules)
+		fwc_nft_chain_reserve(t, c, c->n_rules + 1);
 	r = &c->rules[c->n_rules++];
 	memset(r, 0, sizeof(*r));
 	return r;
@@ -414,12 +474,12 @@ lower_ports(struct fwc_nft_table *t, struct fwc_nft_rule *nr, int proto,
 		return;
 	if (ps->n == 1) {
 		p = fwc_nft_rule_add(
-		    nr, dport ? FWC_NFT_P_DPORT : FWC_NFT_P_SPORT);
+		    t, nr, dport ? FWC_NFT_P_DPORT : FWC_NFT_P_SPORT);
 		p->lo = ps->v[0].lo;
 		p->hi = ps->v[0].hi;
 	} else {
 		p = fwc_nft_rule_add(
-		    nr, dport ? FWC_NFT_P_DPORT_SET : FWC_NFT_P_SPORT_SET);
+		    t, nr, dport ? FWC_NFT_P_DPORT_SET : FWC_NFT_P_SPORT_SET);
 		p->set = port_set(t, ps);
 	}
 	p->proto = proto;
@@ -444,16 +504,16 @@ lower_proto(struct fwc_nft_table *t, struct fwc_nft_rule *nr,
 
 			while (!fwc_rule_has_type(r, ty))
 				ty++;
-			p = fwc_nft_rule_add(nr, FWC_NFT_P_ICMP_TYPE);
+			p = fwc_nft_rule_add(t, nr, FWC_NFT_P_ICMP_TYPE);
 			p->lo = ty;
 		} else {
-			p = fwc_nft_rule_add(nr, FWC_NFT_P_ICMP_SET);
+			p = fwc_nft_rule_add(t, nr, FWC_NFT_P_ICMP_SET);
 			p->set = icmp_set(t, r, r->proto == FWC_PROTO_ICMP6);
 		}
 		p->family = r->family;
 		return;
 	}
-	p = fwc_nft_rule_add(nr, FWC_NFT_P_L4PROTO);
+	p = fwc_nft_rule_add(t, nr, FWC_NFT_P_L4PROTO);
 	p->proto = r->proto;
 }
 
@@ -461,69 +521,64 @@ static void
 lower_rule(struct fwc_nft_table *t, struct fwc_nft_set **addr,
     struct fwc_nft_chain *c, const struct fwc_ir_rule *r)
 {
-	struct fwc_nft_rule *nr = fwc_nft_chain_add(c);
+	struct fwc_nft_rule *nr = fwc_nft_chain_add(t, c);
 	const char *flow = r->origin.flow;
 	const char *act = fwc_action_names[r->action];
 	struct fwc_nft_prim *p;
-	struct fwc_strbuf sb;
 
 	nr->ir = r;
 	if (r->iif != NULL)
-		fwc_nft_rule_add(nr, FWC_NFT_P_IIFNAME)->str = r->iif;
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_IIFNAME)->str = r->iif;
 	if (r->oif != NULL)
-		fwc_nft_rule_add(nr, FWC_NFT_P_OIFNAME)->str = r->oif;
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_OIFNAME)->str = r->oif;
 	if (r->src != NULL) {
-		p = fwc_nft_rule_add(nr, FWC_NFT_P_SADDR);
+		p = fwc_nft_rule_add(t, nr, FWC_NFT_P_SADDR);
 		p->family = r->family;
 		p->set = addr[r->src->id];
 	}
 	if (r->dst != NULL) {
-		p = fwc_nft_rule_add(nr, FWC_NFT_P_DADDR);
+		p = fwc_nft_rule_add(t, nr, FWC_NFT_P_DADDR);
 		p->family = r->family;
 		p->set = addr[r->dst->id];
 	}
 	if (r->src == NULL && r->dst == NULL)
-		fwc_nft_rule_add(nr, FWC_NFT_P_NFPROTO)->family = r->family;
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_NFPROTO)->family = r->family;
 	lower_proto(t, nr, r);
 	if (r->log) {
 		size_t room =
 		    FWC_NFT_PREFIX_MAX - strlen("fwc  : ") - strlen(act);
+		bool named = flow != NULL && flow[0] != '\0';
+		char pre[32];
 
-		fwc_strbuf_init(&sb);
-		fwc_strbuf_addf(&sb, "fwc %s", act);
-		if (flow != NULL && flow[0] != '\0') {
-			fwc_strbuf_addc(&sb, ' ');
-			fwc_emit_safe(&sb, flow, room);
-		}
-		fwc_strbuf_adds(&sb, ": ");
-		fwc_nft_rule_add(nr, FWC_NFT_P_LOG)->str = keep(t, &sb);
+		snprintf(pre, sizeof(pre), "fwc %s%s", act, named ? " " : "");
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_LOG)->str =
+		    keep_safe(t, pre, named ? flow : "", room, ": ");
 	}
-	fwc_nft_rule_add(nr, FWC_NFT_P_COUNTER);
+	fwc_nft_rule_add(t, nr, FWC_NFT_P_COUNTER);
 	switch (r->action) {
 	case FWC_ACT_ACCEPT:
-		fwc_nft_rule_add(nr, FWC_NFT_P_ACCEPT);
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_ACCEPT);
 		break;
 	case FWC_ACT_DROP:
-		fwc_nft_rule_add(nr, FWC_NFT_P_DROP);
+		fwc_nft_rule_add(t, nr, FWC_NFT_P_DROP);
 		break;
 	case FWC_ACT_REJECT:
-		fwc_nft_rule_add(nr, r->proto == FWC_PROTO_TCP
-					 ? FWC_NFT_P_REJECT_TCP
-					 : FWC_NFT_P_REJECT_ICMPX);
+		fwc_nft_rule_add(t, nr,
+		    r->proto == FWC_PROTO_TCP ? FWC_NFT_P_REJECT_TCP
+					      : FWC_NFT_P_REJECT_ICMPX);
 		break;
 	case FWC_ACT_NR:
 		FWC_BUG("bad action");
 	}
-	if (flow != NULL && flow[0] != '\0') {
-		fwc_strbuf_init(&sb);
-		fwc_emit_safe(&sb, flow, FWC_NFT_COMMENT_MAX);
-		nr->comment = keep(t, &sb);
-	}
+	if (flow != NULL && flow[0] != '\0')
+		nr->comment = keep_safe(t, "", flow, FWC_NFT_COMMENT_MAX, "");
 }
 
-static void
-lower_chain(struct fwc_nft_table *t, struct fwc_nft_set **addr,
-    const struct fwc_nft_set *nd, enum fwc_chain h)
+/* Starts the base chain of hook h, with room for its n IR rules: the
+ * stateful rules that come before them. */
+static struct fwc_nft_chain *
+begin_chain(struct fwc_nft_table *t, const struct fwc_nft_set *nd,
+    enum fwc_chain h, size_t n)
 {
 	const struct fwc_ruleset *rs = t->rs;
 	struct fwc_nft_chain *c = &t->chains[t->n_chains++];
@@ -531,45 +586,74 @@ lower_chain(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 	bool filtered_out = h == FWC_CHAIN_OUTPUT && def != FWC_ACT_ACCEPT;
 	struct fwc_nft_rule *r;
 	struct fwc_nft_prim *p;
-	size_t i;
 
 	c->name = fwc_chain_names[h];
 	c->hook = h;
 	c->policy_accept = def == FWC_ACT_ACCEPT;
-	r = fwc_nft_chain_add(c);
-	fwc_nft_rule_add(r, FWC_NFT_P_CT_STATE)->lo =
+	fwc_nft_chain_reserve(t, c, n + 6); /* with at most 6 base rules */
+	r = fwc_nft_chain_add(t, c);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_CT_STATE)->lo =
 	    FWC_NFT_CT_ESTABLISHED | FWC_NFT_CT_RELATED;
-	fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_ACCEPT);
 	/* Loopback and neighbour discovery pass before the invalid-state
 	 * drop: discovery packets may be untracked. */
 	if (h == FWC_CHAIN_INPUT || filtered_out) {
-		r = fwc_nft_chain_add(c);
+		r = fwc_nft_chain_add(t, c);
 		fwc_nft_rule_add(
-		    r, h == FWC_CHAIN_INPUT ? FWC_NFT_P_IIF : FWC_NFT_P_OIF)
+		    t, r, h == FWC_CHAIN_INPUT ? FWC_NFT_P_IIF : FWC_NFT_P_OIF)
 		    ->str = "lo";
-		fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
-		r = fwc_nft_chain_add(c);
-		p = fwc_nft_rule_add(r, FWC_NFT_P_ICMP_SET);
+		fwc_nft_rule_add(t, r, FWC_NFT_P_ACCEPT);
+		r = fwc_nft_chain_add(t, c);
+		p = fwc_nft_rule_add(t, r, FWC_NFT_P_ICMP_SET);
 		p->family = FWC_FAM_IP6;
 		p->set = nd;
-		fwc_nft_rule_add(r, FWC_NFT_P_HOPLIMIT)->lo = 255;
-		fwc_nft_rule_add(r, FWC_NFT_P_ACCEPT);
+		fwc_nft_rule_add(t, r, FWC_NFT_P_HOPLIMIT)->lo = 255;
+		fwc_nft_rule_add(t, r, FWC_NFT_P_ACCEPT);
 	}
-	r = fwc_nft_chain_add(c);
-	fwc_nft_rule_add(r, FWC_NFT_P_CT_STATE)->lo = FWC_NFT_CT_INVALID;
-	fwc_nft_rule_add(r, FWC_NFT_P_DROP);
+	r = fwc_nft_chain_add(t, c);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_CT_STATE)->lo = FWC_NFT_CT_INVALID;
+	fwc_nft_rule_add(t, r, FWC_NFT_P_DROP);
+	return c;
+}
+
+/* Ends the base chain c after its IR rules: the rejects of a reject
+ * default. */
+static void
+end_chain(struct fwc_nft_table *t, struct fwc_nft_chain *c)
+{
+	struct fwc_nft_rule *r;
+
+	if (t->rs->chain_default[c->hook] != FWC_ACT_REJECT)
+		return;
+	r = fwc_nft_chain_add(t, c);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_L4PROTO)->proto = FWC_PROTO_TCP;
+	fwc_nft_rule_add(t, r, FWC_NFT_P_COUNTER);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_REJECT_TCP);
+	r = fwc_nft_chain_add(t, c);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_COUNTER);
+	fwc_nft_rule_add(t, r, FWC_NFT_P_REJECT_ICMPX);
+}
+
+/* The base chains in hook order, each IR rule lowered into its chain in
+ * one pass over the rules. */
+static void
+lower_chains(struct fwc_nft_table *t, struct fwc_nft_set **addr,
+    const struct fwc_nft_set *nd)
+{
+	const struct fwc_ruleset *rs = t->rs;
+	struct fwc_nft_chain *of[FWC_CHAIN_NR] = { NULL };
+	size_t n[FWC_CHAIN_NR] = { 0 };
+	size_t i;
+
 	for (i = 0; i < rs->n_rules; i++)
-		if (rs->rules[i].chain == h)
-			lower_rule(t, addr, c, &rs->rules[i]);
-	if (def == FWC_ACT_REJECT) {
-		r = fwc_nft_chain_add(c);
-		fwc_nft_rule_add(r, FWC_NFT_P_L4PROTO)->proto = FWC_PROTO_TCP;
-		fwc_nft_rule_add(r, FWC_NFT_P_COUNTER);
-		fwc_nft_rule_add(r, FWC_NFT_P_REJECT_TCP);
-		r = fwc_nft_chain_add(c);
-		fwc_nft_rule_add(r, FWC_NFT_P_COUNTER);
-		fwc_nft_rule_add(r, FWC_NFT_P_REJECT_ICMPX);
-	}
+		n[rs->rules[i].chain]++; /* assert_rule checked the range */
+	for (i = 0; i < FWC_CHAIN_NR; i++)
+		if (rs->has_chain[i])
+			of[i] = begin_chain(t, nd, (enum fwc_chain)i, n[i]);
+	for (i = 0; i < rs->n_rules; i++)
+		lower_rule(t, addr, of[rs->rules[i].chain], &rs->rules[i]);
+	for (i = 0; i < t->n_chains; i++)
+		end_chain(t, &t->chains[i]);
 }
 
 int
@@ -590,6 +674,7 @@ fwc_nft_model_build(
 	 * the check would refuse, whether or not the caller ran it. */
 	if (fwc_nft_model_check(rs, dg) < 0)
 		return -1;
+	t->a = fwc_arena_new();
 	want_nd = rs->has_chain[FWC_CHAIN_INPUT] ||
 		  (rs->has_chain[FWC_CHAIN_OUTPUT] &&
 		      rs->chain_default[FWC_CHAIN_OUTPUT] != FWC_ACT_ACCEPT);
@@ -603,9 +688,7 @@ fwc_nft_model_build(
 			nd->el[i].lo = nd->el[i].hi = nd_types[i];
 		nd->n_el = FWC_ARRAY_SIZE(nd_types);
 	}
-	for (i = 0; i < FWC_CHAIN_NR; i++)
-		if (rs->has_chain[i])
-			lower_chain(t, addr, nd, (enum fwc_chain)i);
+	lower_chains(t, addr, nd);
 	free(addr);
 	fwc_nft_model_dispatch(t);
 	return 0;
@@ -615,31 +698,17 @@ void
 fwc_nft_model_release(struct fwc_nft_table *t)
 {
 	size_t i;
-	size_t k;
 
 	for (i = 0; i < t->n_sets; i++) {
 		free(t->sets[i]->el);
 		free(t->sets[i]->extra);
 		free(t->sets[i]->vel);
-		free(t->sets[i]);
 	}
 	free(t->sets);
-	for (i = 0; i < t->n_chains; i++) {
-		for (k = 0; k < t->chains[i].n_rules; k++)
-			free(t->chains[i].rules[k].p);
-		free(t->chains[i].rules);
-	}
-	for (i = 0; i < t->n_dchains; i++) {
-		for (k = 0; k < t->dchains[i].n_rules; k++)
-			free(t->dchains[i].rules[k].p);
-		free(t->dchains[i].rules);
-	}
 	free(t->dchains);
-	for (i = 0; i < t->n_owned; i++)
-		free(t->owned[i]);
-	free(t->owned);
 	fwc_emit_map_release(&t->lists);
 	fwc_emit_names_release(&t->names);
+	fwc_arena_release(t->a);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -688,25 +757,26 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 
 	switch (p->kind) {
 	case FWC_NFT_P_IIFNAME:
-		fwc_strbuf_addf(out, "iifname \"%s\"", p->str);
+		fwc_emit_s3(out, "iifname \"", p->str, "\"");
 		break;
 	case FWC_NFT_P_OIFNAME:
-		fwc_strbuf_addf(out, "oifname \"%s\"", p->str);
+		fwc_emit_s3(out, "oifname \"", p->str, "\"");
 		break;
 	case FWC_NFT_P_IIF:
-		fwc_strbuf_addf(out, "iif \"%s\"", p->str);
+		fwc_emit_s3(out, "iif \"", p->str, "\"");
 		break;
 	case FWC_NFT_P_OIF:
-		fwc_strbuf_addf(out, "oif \"%s\"", p->str);
+		fwc_emit_s3(out, "oif \"", p->str, "\"");
 		break;
 	case FWC_NFT_P_NFPROTO:
-		fwc_strbuf_addf(out, "meta nfproto %s",
-		    p->family == FWC_FAM_IP4 ? "ipv4" : "ipv6");
+		fwc_strbuf_adds(out, p->family == FWC_FAM_IP4
+					 ? "meta nfproto ipv4"
+					 : "meta nfproto ipv6");
 		break;
 	case FWC_NFT_P_SADDR:
 	case FWC_NFT_P_DADDR:
-		fwc_strbuf_addf(out, "%s %s @%s", fam_kw(p->family),
-		    p->kind == FWC_NFT_P_SADDR ? "saddr" : "daddr",
+		fwc_emit_s3(out, fam_kw(p->family),
+		    p->kind == FWC_NFT_P_SADDR ? " saddr @" : " daddr @",
 		    p->set->name);
 		break;
 	case FWC_NFT_P_L4PROTO:
@@ -726,24 +796,25 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 			fwc_strbuf_adds(out, "meta l4proto icmpv6");
 			break;
 		default:
-			fwc_strbuf_addf(out, "meta l4proto %d", p->proto);
+			fwc_strbuf_adds(out, "meta l4proto ");
+			fwc_emit_u(out, (unsigned long)p->proto);
 			break;
 		}
 		break;
 	case FWC_NFT_P_DPORT:
 	case FWC_NFT_P_SPORT:
-		fwc_strbuf_addf(out, "%s %s %u",
-		    fwc_nft_port_proto_kw(p->proto),
-		    p->kind == FWC_NFT_P_DPORT ? "dport" : "sport",
-		    (unsigned int)p->lo);
-		if (p->hi != p->lo)
-			fwc_strbuf_addf(out, "-%u", (unsigned int)p->hi);
+		fwc_emit_s3(out, fwc_nft_port_proto_kw(p->proto),
+		    p->kind == FWC_NFT_P_DPORT ? " dport " : " sport ", NULL);
+		fwc_emit_u(out, p->lo);
+		if (p->hi != p->lo) {
+			fwc_strbuf_addc(out, '-');
+			fwc_emit_u(out, p->hi);
+		}
 		break;
 	case FWC_NFT_P_DPORT_SET:
 	case FWC_NFT_P_SPORT_SET:
-		fwc_strbuf_addf(out, "%s %s @%s",
-		    fwc_nft_port_proto_kw(p->proto),
-		    p->kind == FWC_NFT_P_DPORT_SET ? "dport" : "sport",
+		fwc_emit_s3(out, fwc_nft_port_proto_kw(p->proto),
+		    p->kind == FWC_NFT_P_DPORT_SET ? " dport @" : " sport @",
 		    p->set->name);
 		break;
 	case FWC_NFT_P_ICMP_TYPE:
@@ -753,14 +824,16 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 		if (name != NULL)
 			fwc_strbuf_adds(out, name);
 		else
-			fwc_strbuf_addf(out, "%u", (unsigned int)p->lo);
+			fwc_emit_u(out, p->lo);
 		break;
 	case FWC_NFT_P_ICMP_SET:
-		fwc_strbuf_addf(out, "%s type @%s",
-		    p->family == FWC_FAM_IP6 ? "icmpv6" : "icmp", p->set->name);
+		fwc_emit_s3(out,
+		    p->family == FWC_FAM_IP6 ? "icmpv6 type @" : "icmp type @",
+		    p->set->name, NULL);
 		break;
 	case FWC_NFT_P_HOPLIMIT:
-		fwc_strbuf_addf(out, "ip6 hoplimit %u", (unsigned int)p->lo);
+		fwc_strbuf_adds(out, "ip6 hoplimit ");
+		fwc_emit_u(out, p->lo);
 		break;
 	case FWC_NFT_P_CT_STATE:
 		fwc_strbuf_adds(out, "ct state ");
@@ -772,7 +845,7 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 			FWC_BUG("ct state bits %u", (unsigned int)p->lo);
 		break;
 	case FWC_NFT_P_LOG:
-		fwc_strbuf_addf(out, "log prefix \"%s\"", p->str);
+		fwc_emit_s3(out, "log prefix \"", p->str, "\"");
 		break;
 	case FWC_NFT_P_COUNTER:
 		fwc_strbuf_adds(out, "counter");
@@ -791,18 +864,20 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 		break;
 	case FWC_NFT_P_IIFNAME_VMAP:
 	case FWC_NFT_P_OIFNAME_VMAP:
-		fwc_strbuf_addf(out, "%s vmap @%s",
-		    p->kind == FWC_NFT_P_IIFNAME_VMAP ? "iifname" : "oifname",
-		    p->set->name);
+		fwc_emit_s3(out,
+		    p->kind == FWC_NFT_P_IIFNAME_VMAP ? "iifname vmap @"
+						      : "oifname vmap @",
+		    p->set->name, NULL);
 		break;
 	case FWC_NFT_P_SADDR_VMAP:
 	case FWC_NFT_P_DADDR_VMAP:
-		fwc_strbuf_addf(out, "%s %s vmap @%s", fam_kw(p->family),
-		    p->kind == FWC_NFT_P_SADDR_VMAP ? "saddr" : "daddr",
+		fwc_emit_s3(out, fam_kw(p->family),
+		    p->kind == FWC_NFT_P_SADDR_VMAP ? " saddr vmap @"
+						    : " daddr vmap @",
 		    p->set->name);
 		break;
 	case FWC_NFT_P_JUMP:
-		fwc_strbuf_addf(out, "jump %s", p->str);
+		fwc_emit_s3(out, "jump ", p->str, NULL);
 		break;
 	case FWC_NFT_P_NR:
 		FWC_BUG("bad primitive");
@@ -820,5 +895,5 @@ fwc_nft_format_rule(struct fwc_strbuf *out, const struct fwc_nft_rule *r)
 		emit_prim(out, &r->p[i]);
 	}
 	if (r->comment != NULL)
-		fwc_strbuf_addf(out, " comment \"%s\"", r->comment);
+		fwc_emit_s3(out, " comment \"", r->comment, "\"");
 }

@@ -17,6 +17,7 @@
 #include "fwc/addr.h"
 #include "fwc/ir.h"
 
+struct fwc_arena;
 struct fwc_diag;
 
 #define FWC_NFT_TABLE	    "fwc" /* in family inet */
@@ -107,18 +108,26 @@ enum fwc_nft_prim_kind {
 #define FWC_NFT_CT_ESTABLISHED 2u
 #define FWC_NFT_CT_RELATED     4u
 
+/* 16 bytes: a large policy holds millions of these. Every field fits:
+ * ports, ICMP types, hop limits and ct bits are below 65536, protocols
+ * in -1..255. */
 struct fwc_nft_prim {
-	enum fwc_nft_prim_kind kind;
-	enum fwc_family family;	       /* NFPROTO, SADDR, DADDR, ICMP_* */
-	int proto;		       /* L4PROTO, *PORT* */
-	uint32_t lo;		       /* port, type, hop limit, ct bits */
-	uint32_t hi;		       /* port range end (== lo for one port) */
-	const struct fwc_nft_set *set; /* *_SET, SADDR, DADDR */
-	const char *str;	       /* interface name or log prefix */
+	uint8_t kind;	/* enum fwc_nft_prim_kind */
+	uint8_t family; /* enum fwc_family: NFPROTO, SADDR, DADDR, ICMP_* */
+	int16_t proto;	/* L4PROTO, *PORT* */
+	uint16_t lo;	/* port, type, hop limit, ct bits */
+	uint16_t hi;	/* port range end (== lo for one port) */
+	union {
+		const struct fwc_nft_set *set; /* *_SET, SADDR, DADDR, *VMAP */
+		const char *str; /* interface name, log prefix, jump target */
+	};
 };
 
+/* A rule's primitives are immutable once built and may be shared: the
+ * dispatch layout's leaf chains hold copies of the flat rules that point
+ * at the same primitives. */
 struct fwc_nft_rule {
-	struct fwc_nft_prim *p; /* heap */
+	const struct fwc_nft_prim *p; /* in the table's arena */
 	size_t n;
 	const char *comment; /* sanitised flow name, or NULL */
 	/* The IR rule it lowers, NULL for the chain's base rules. */
@@ -130,7 +139,7 @@ struct fwc_nft_chain {
 	enum fwc_chain hook;
 	bool policy_accept;	    /* else drop */
 	bool regular;		    /* dispatch chain: no hook, no policy */
-	struct fwc_nft_rule *rules; /* heap */
+	struct fwc_nft_rule *rules; /* in the table's arena */
 	size_t n_rules;
 	size_t cap_rules;
 };
@@ -138,6 +147,9 @@ struct fwc_nft_chain {
 /* The whole table inet fwc. Held by value: build, then release. */
 struct fwc_nft_table {
 	const struct fwc_ruleset *rs;
+	/* Rules, primitives, chains' rule arrays, sets and strings of the
+	 * model; released with the table. */
+	struct fwc_arena *a;
 	struct fwc_nft_set **sets; /* heap; in listing order */
 	size_t n_sets;
 	struct fwc_nft_chain chains[FWC_CHAIN_NR];
@@ -150,15 +162,24 @@ struct fwc_nft_table {
 	struct fwc_emit_names names;
 	struct fwc_emit_map lists; /* private: list content -> set */
 	size_t cap_sets;
-	char **owned; /* private: strings freed on release */
-	size_t n_owned;
-	size_t cap_owned;
+	/* private: the free end of the current block of primitives */
+	struct fwc_nft_prim *pool;
+	size_t pool_n;
+	size_t pool_cap;
 };
 
-/* Appends a zeroed primitive of kind to r / a zeroed rule to c. */
-struct fwc_nft_prim *fwc_nft_rule_add(
+/* Appends a zeroed primitive of kind to r, a rule of t; r's primitives
+ * are laid out end to end in t's arena (cheapest when r is the rule
+ * that t built last). */
+struct fwc_nft_prim *fwc_nft_rule_add(struct fwc_nft_table *t,
     struct fwc_nft_rule *r, enum fwc_nft_prim_kind kind);
-struct fwc_nft_rule *fwc_nft_chain_add(struct fwc_nft_chain *c);
+/* Appends a zeroed rule to c, a chain of t. */
+struct fwc_nft_rule *fwc_nft_chain_add(
+    struct fwc_nft_table *t, struct fwc_nft_chain *c);
+/* Makes room in c for at least n rules in all, so that adding them
+ * moves nothing. */
+void fwc_nft_chain_reserve(
+    struct fwc_nft_table *t, struct fwc_nft_chain *c, size_t n);
 
 /* Checks what nft cannot express (interface names), reporting each bad
  * name once at its rule. Returns 0 or -1. */

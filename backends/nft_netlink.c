@@ -813,74 +813,133 @@ struct elem {
 	const char *name;  /* ifname keys: the name (key unused) */
 };
 
-/* The kernel elements of a set: for an interval set a start element per
- * interval and an end element one past it (none after the largest key),
- * led by an end element at 0 as nft writes it. */
-/* The kernel elements of a verdict map: interface names, or address
- * intervals in order each with its jump, an end element one past each
- * (adjacent intervals keep both, as nft writes them). */
-static struct elem *
-vmap_elems(const struct fwc_nft_set *s, size_t *n)
+/* True when v[0..n) is sorted, and neither overlaps nor touches the next
+ * one: what normalise() would leave unchanged. */
+static bool
+is_normal(const struct fwc_ivl *v, size_t n)
 {
-	struct fwc_u128 max = key_max(key_info[s->key].len);
-	struct elem *e = fwc_xcalloc(2 * s->n_vel + 1, sizeof(*e));
-	size_t k = 0;
+	for (size_t i = 1; i < n; i++) {
+		struct fwc_u128 after = u128_inc(v[i - 1].hi);
 
-	for (size_t i = 0; i < s->n_vel; i++) {
-		const struct fwc_nft_vmap_el *v = &s->vel[i];
-
-		if (s->key == FWC_NFT_KEY_IFNAME) {
-			e[k].name = v->ifname;
-			e[k++].chain = v->chain;
-			continue;
-		}
-		if (i == 0 && !(v->iv.lo.hi == 0 && v->iv.lo.lo == 0))
-			e[k++].end = true;
-		e[k].key = v->iv.lo;
-		e[k++].chain = v->chain;
-		if (fwc_u128_cmp(v->iv.hi, max) != 0) {
-			e[k].key = u128_inc(v->iv.hi);
-			e[k++].end = true;
-		}
+		if (after.hi == 0 && after.lo == 0)
+			return false;
+		if (fwc_u128_cmp(v[i].lo, after) <= 0)
+			return false;
 	}
-	*n = k;
-	return e;
+	for (size_t i = 0; i < n; i++)
+		if (fwc_u128_cmp(v[i].lo, v[i].hi) > 0)
+			return false;
+	return true;
 }
 
-static struct elem *
-set_elems(const struct fwc_nft_set *s, size_t *n)
-{
-	uint32_t len = key_info[s->key].len;
-	struct fwc_u128 max = key_max(len);
-	size_t n_iv;
-	struct fwc_ivl *v = set_ivls(s, &n_iv);
-	struct elem *e = fwc_xcalloc(2 * n_iv + 1, sizeof(*e));
-	size_t k = 0;
-	size_t i;
+/* Where the elements of one add_elems() call come from, one at a time:
+ * an array (a saved live set), or a model set, whose kernel elements are
+ * made interval by interval instead of all at once (a million-address
+ * set would need 80 MB for them). */
+struct elem_src {
+	const struct elem *arr; /* an array of n elements, or NULL */
+	const struct fwc_nft_set *s;
+	const struct fwc_ivl *v; /* s's intervals (plain sets) */
+	size_t n;		 /* elements of arr, or intervals of s */
+	struct fwc_ivl *owned;	 /* v when it is a normalised copy */
+	struct fwc_u128 max;	 /* largest key */
+	size_t i;		 /* next element or interval */
+	struct elem q[3];	 /* elements of the current interval */
+	size_t q_n;
+	size_t q_i;
+};
 
+/* The kernel elements of a set: for an interval set a start element per
+ * interval and an end element one past it (none after the largest key),
+ * led by an end element at 0 as nft writes it. Verdict maps: interface
+ * names, or address intervals in order each with its jump, an end
+ * element one past each (adjacent intervals keep both, as nft writes
+ * them). Fills q with those of interval i; returns how many. */
+static size_t
+interval_elems(const struct elem_src *src, size_t i, struct elem *q)
+{
+	const struct fwc_nft_set *s = src->s;
+	struct fwc_ivl iv;
+	const char *chain = NULL;
+	size_t k = 0;
+
+	memset(q, 0, 3 * sizeof(*q));
 	if (s->vmap) {
-		free(v);
-		free(e);
-		return vmap_elems(s, n);
-	}
-	for (i = 0; i < n_iv; i++) {
+		if (s->key == FWC_NFT_KEY_IFNAME) {
+			q[0].name = s->vel[i].ifname;
+			q[0].chain = s->vel[i].chain;
+			return 1;
+		}
+		iv = s->vel[i].iv;
+		chain = s->vel[i].chain;
+	} else {
+		iv = src->v[i];
 		if (!s->interval) {
-			e[k++].key = v[i].lo;
-			continue;
-		}
-		if (i == 0 && !(v[0].lo.hi == 0 && v[0].lo.lo == 0)) {
-			e[k].end = true;
-			k++;
-		}
-		e[k++].key = v[i].lo;
-		if (fwc_u128_cmp(v[i].hi, max) != 0) {
-			e[k].key = u128_inc(v[i].hi);
-			e[k++].end = true;
+			q[0].key = iv.lo;
+			return 1;
 		}
 	}
-	free(v);
-	*n = k;
-	return e;
+	if (i == 0 && !(iv.lo.hi == 0 && iv.lo.lo == 0))
+		q[k++].end = true; /* key 0 */
+	q[k].key = iv.lo;
+	q[k++].chain = chain;
+	if (fwc_u128_cmp(iv.hi, src->max) != 0) {
+		q[k].key = u128_inc(iv.hi);
+		q[k++].end = true;
+	}
+	return k;
+}
+
+static void
+src_of_set(struct elem_src *src, const struct fwc_nft_set *s)
+{
+	memset(src, 0, sizeof(*src));
+	src->s = s;
+	src->max = key_max(key_info[s->key].len);
+	if (s->vmap) {
+		src->n = s->n_vel;
+	} else if (s->ir != NULL && s->n_extra == 0 &&
+		   is_normal(s->ir->v, s->ir->n)) {
+		src->v = s->ir->v; /* as the IR has it: no copy */
+		src->n = s->ir->n;
+	} else {
+		src->owned = set_ivls(s, &src->n);
+		src->v = src->owned;
+	}
+}
+
+static void
+src_of_array(struct elem_src *src, const struct elem *e, size_t n)
+{
+	memset(src, 0, sizeof(*src));
+	src->arr = e;
+	src->n = n;
+}
+
+static bool
+src_next(struct elem_src *src, struct elem *out)
+{
+	if (src->arr != NULL || src->s == NULL) {
+		if (src->i == src->n)
+			return false;
+		*out = src->arr[src->i++];
+		return true;
+	}
+	while (src->q_i == src->q_n) {
+		if (src->i == src->n)
+			return false;
+		src->q_n = interval_elems(src, src->i++, src->q);
+		src->q_i = 0;
+	}
+	*out = src->q[src->q_i++];
+	return true;
+}
+
+static void
+src_release(struct elem_src *src)
+{
+	free(src->owned);
+	memset(src, 0, sizeof(*src));
 }
 
 static struct nftnl_set *
@@ -932,41 +991,43 @@ add_set(struct batch *bt, const struct fwc_nft_table *t,
  * lengths are 16 bits, and a message must fit a batch page's overrun. */
 static void
 add_elems(struct batch *bt, const char *name, uint32_t id, uint32_t len,
-    const struct elem *e, size_t n, enum obj_kind kind, const void *obj)
+    struct elem_src *src, enum obj_kind kind, const void *obj)
 {
 	size_t per = ELEM_BUDGET / (28u + ((len + 3u) & ~3u));
-	size_t i = 0;
+	struct elem e;
+	bool have = src_next(src, &e);
 
-	while (i < n) {
+	while (have) {
 		struct nftnl_set *ns = set_header(name);
 		struct nlmsghdr *nlh;
 		size_t k;
 
 		if (id != 0)
 			nftnl_set_set_u32(ns, NFTNL_SET_ID, id);
-		for (k = 0; k < per && i < n; k++, i++) {
+		for (k = 0; k < per && have; k++) {
 			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
 			uint8_t b[16];
 
 			if (se == NULL)
 				FWC_BUG("out of memory in libnftnl");
-			if (e[i].name != NULL) {
+			if (e.name != NULL) {
 				memset(b, 0, sizeof(b));
-				strncpy((char *)b, e[i].name, sizeof(b) - 1);
+				strncpy((char *)b, e.name, sizeof(b) - 1);
 			} else {
-				key_bytes(b, len, e[i].key);
+				key_bytes(b, len, e.key);
 			}
 			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, b, len);
-			if (e[i].chain != NULL) {
+			if (e.chain != NULL) {
 				nftnl_set_elem_set_u32(
 				    se, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
 				nftnl_set_elem_set_str(
-				    se, NFTNL_SET_ELEM_CHAIN, e[i].chain);
+				    se, NFTNL_SET_ELEM_CHAIN, e.chain);
 			}
-			if (e[i].end)
+			if (e.end)
 				nftnl_set_elem_set_u32(se, NFTNL_SET_ELEM_FLAGS,
 				    NFT_SET_ELEM_INTERVAL_END);
 			nftnl_set_elem_add(ns, se); /* ns owns se */
+			have = src_next(src, &e);
 		}
 		nlh =
 		    msg(bt, NFT_MSG_NEWSETELEM, NLM_F_CREATE, kind, obj, NULL);
@@ -1026,12 +1087,12 @@ build_batch(struct batch *bt, const struct fwc_nft_table *t, bool end,
 		add_chain(bt, &t->dchains[i]);
 	for (i = 0; i < t->n_sets; i++) {
 		const struct fwc_nft_set *s = t->sets[i];
-		size_t n;
-		struct elem *e = set_elems(s, &n);
+		struct elem_src src;
 
-		add_elems(bt, s->name, set_id(t, s), key_info[s->key].len, e, n,
+		src_of_set(&src, s);
+		add_elems(bt, s->name, set_id(t, s), key_info[s->key].len, &src,
 		    OBJ_ELEMS, s);
-		free(e);
+		src_release(&src);
 	}
 	for (i = 0; i < t->n_chains + t->n_dchains; i++) {
 		const struct fwc_nft_chain *c =
@@ -1531,10 +1592,12 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 			struct nftnl_set *s = lv.sets[i];
 			struct elem_vec ev;
 
+			struct elem_src src;
+
 			live_elems(s, &ev);
+			src_of_array(&src, ev.v, ev.n);
 			add_elems(&bt, nftnl_set_get_str(s, NFTNL_SET_NAME),
-			    (uint32_t)i + 1, ev.len, ev.v, ev.n, OBJ_ELEMS,
-			    NULL);
+			    (uint32_t)i + 1, ev.len, &src, OBJ_ELEMS, NULL);
 			free(ev.v);
 		}
 		for (i = 0; i < lv.n_rules; i++) {

@@ -111,6 +111,7 @@ by_interface(
     struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
 {
 	const char **names = fwc_xmalloc(n * sizeof(*names));
+	size_t *which = fwc_xmalloc(n * sizeof(*which)); /* n_names: any */
 	size_t n_names = 0;
 	size_t n_any = 0;
 	const struct fwc_ir_rule **sub;
@@ -130,8 +131,23 @@ by_interface(
 			names[k++] = names[i];
 	n_names = k;
 	if (n_names == 0 || (n_names == 1 && n_any == 0)) {
+		free(which);
 		free(names);
 		return build(c, r, n, lv + 1);
+	}
+	/* Each rule's branch, found once: comparing numbers below instead
+	 * of names keeps a branch's pass over the rules cheap. */
+	for (size_t i = 0; i < n; i++) {
+		const char *f = rule_if(r[i], lv);
+		const char **hit;
+
+		which[i] = n_names;
+		if (f == NULL)
+			continue;
+		hit = bsearch(&f, names, n_names, sizeof(*names), str_cmp);
+		if (hit == NULL)
+			FWC_BUG("interface name lost");
+		which[i] = (size_t)(hit - names);
 	}
 	nd = new_node(c, lv == LV_IIF ? FWC_DT_IIF : FWC_DT_OIF);
 	nd->br = fwc_arena_alloc(c->a, n_names * sizeof(*nd->br));
@@ -140,12 +156,9 @@ by_interface(
 	for (size_t b = 0; b < n_names; b++) {
 		size_t m = 0;
 
-		for (size_t i = 0; i < n; i++) {
-			const char *f = rule_if(r[i], lv);
-
-			if (f == NULL || strcmp(f, names[b]) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (which[i] == b || which[i] == n_names)
 				sub[m++] = r[i];
-		}
 		nd->br[b].ifname = names[b];
 		nd->br[b].child = build(c, sub, m, lv + 1);
 	}
@@ -153,11 +166,12 @@ by_interface(
 		size_t m = 0;
 
 		for (size_t i = 0; i < n; i++)
-			if (rule_if(r[i], lv) == NULL)
+			if (which[i] == n_names)
 				sub[m++] = r[i];
 		nd->other = build(c, sub, m, lv + 1);
 	}
 	free(sub);
+	free(which);
 	free(names);
 	return nd;
 }

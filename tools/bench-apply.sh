@@ -6,7 +6,7 @@
 # reading and compiling the policy, resolving nothing (no DNS names), and
 # the netlink batch; `fwc compile -t nft` alone is shown for scale. Every
 # load starts from an empty ruleset. Results are checked: the rule count
-# of the forward chain, and sampled set elements with `nft get element`
+# of the table, and sampled set elements with `nft get element`
 # (a full listing of 1M elements takes minutes, pitfalls.md).
 #
 #   sh tools/bench-apply.sh [quick]     (make bench-apply; root)
@@ -81,8 +81,8 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "fail") printf "%.2f", a / b; else printf "-" }'; }
 
-printf '| case | rules | elements | fwc compile s | nft -f s | fwc apply s | time ratio | nft -f cpu s | fwc apply cpu s | cpu ratio | nft -f MB | fwc apply MB | memory ratio | checked |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n'
+printf '| case | rules | elements | fwc compile s | nft -f s | fwc apply s | time ratio | nft -f cpu s | fwc apply cpu s | cpu ratio | nft -f MB | fwc apply MB | memory ratio | netlink part s | netlink part MB | checked |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n'
 
 run_case() {
 	name=$1
@@ -94,10 +94,12 @@ run_case() {
 	ip netns exec $ns nft flush ruleset
 	measure nft ip netns exec $ns nft -f "$tmp/$name.nft"
 	ip netns exec $ns nft flush ruleset
-	measure fwc ip netns exec $ns "$FWC" apply "$pol" --gateway gw
-	# Check what fwc applied: the forward rule count, and elements.
-	got=$(ip netns exec $ns nft list chain inet fwc forward | grep -c 'counter')
-	want=$(awk '/chain forward/,/^\t}/' "$tmp/$name.nft" | grep -c 'counter')
+	measure fwc ip netns exec $ns env FWC_PHASES=1 "$FWC" apply "$pol" --gateway gw
+	# Check what fwc applied: the rule count of the whole table (every
+	# chain of the dispatch layout; -t leaves set elements out), and
+	# elements.
+	got=$(ip netns exec $ns nft -t list table inet fwc | grep -c 'counter')
+	want=$rules
 	check=ok
 	[ "$got" = "$want" ] || check="rules $got/$want"
 	# In the big-set cases, members and non-members of the set that
@@ -119,10 +121,18 @@ run_case() {
 	read -r cs ck cc <"$tmp/m.compile"
 	read -r ns_ nk nc <"$tmp/m.nft"
 	read -r fs fk fc <"$tmp/m.fwc"
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+	# The netlink part: what fwc apply spends after compiling (the
+	# FWC_PHASES lines end with the front end's last phase): the nft
+	# model, the batch and the kernel's work on it (wall time), and the
+	# peak memory it adds on top of the compiled policy.
+	nl=$(awk -v tot="$fs" -v kb="$fk" '
+		/^fwc: phase / { w += $5; for (i = 1; i <= NF; i++) if ($i == "rss") mb = $(i + 1) }
+		END { if (tot == "fail" || mb == "") print "- -"; else printf "%.2f %d\n", tot - w, kb / 1024 - mb }' "$tmp/e.fwc")
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 		"$name" "$rules" "$elems" "$cs" "$ns_" "$fs" "$(ratio "$fs" "$ns_")" \
 		"$nc" "$fc" "$(ratio "$fc" "$nc")" \
-		"$((nk / 1024))" "$((fk / 1024))" "$(ratio "$fk" "$nk")" "$check"
+		"$((nk / 1024))" "$((fk / 1024))" "$(ratio "$fk" "$nk")" \
+		${nl% *} ${nl#* } "$check"
 }
 
 if [ "$quick" = quick ]; then
@@ -146,3 +156,4 @@ run_case elements-100k "$tmp/e100k/p.xml"
 big_set "$tmp/e1m/p.xml" 1000000
 run_case elements-1M "$tmp/e1m/p.xml"
 echo "time ratio = wall time of fwc apply / nft -f (target <= 0.5); cpu ratio = user+system time; memory ratio = peak RSS of fwc apply / nft -f (target <= 0.1)"
+echo "netlink part = what fwc apply adds after compiling the policy (FWC_PHASES): wall time of the nft model, the batch and the kernel's commit, and peak RSS above the compiled policy"
