@@ -84,6 +84,11 @@ struct batch {
 	uint32_t seq;	      /* next sequence number */
 	struct seq_ent *ents; /* heap; index seq - seq0 */
 	size_t cap;
+	/* The batch page zeroed last: libmnl leaves the padding of
+	 * attributes unwritten, and nothing uninitialised may reach the
+	 * kernel (valgrind checks it). */
+	char *zlo;
+	char *zhi;
 };
 
 struct kerr {
@@ -133,13 +138,31 @@ note_seq(
 	return bt->seq++;
 }
 
+/* Where the next message goes, with the MSG_MAX bytes from there zeroed.
+ * libnftnl moves on to a new page (PAGE_BYTES + MSG_MAX long, a message
+ * that overran the old one copied to its start) before the tail passes
+ * PAGE_BYTES, so those bytes always lie inside the page. */
+static void *
+batch_tail(struct batch *bt)
+{
+	char *p = nftnl_batch_buffer(bt->b);
+
+	if (p < bt->zlo || p > bt->zhi) /* a new page */
+		bt->zlo = bt->zhi = p;
+	if (bt->zhi < p + MSG_MAX) {
+		memset(bt->zhi, 0, (size_t)(p + MSG_MAX - bt->zhi));
+		bt->zhi = p + MSG_MAX;
+	}
+	return p;
+}
+
 /* Starts a message in the batch; finish it with next(). */
 static struct nlmsghdr *
 msg(struct batch *bt, uint16_t type, uint16_t flags, enum obj_kind kind,
     const void *obj, const char *chain)
 {
-	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(bt->b), type, FAMILY,
-	    flags, note_seq(bt, kind, obj, chain));
+	return nftnl_nlmsg_build_hdr(batch_tail(bt), type, FAMILY, flags,
+	    note_seq(bt, kind, obj, chain));
 }
 
 static void
@@ -152,16 +175,14 @@ next(struct batch *bt)
 static void
 batch_begin(struct batch *bt)
 {
-	nftnl_batch_begin(
-	    nftnl_batch_buffer(bt->b), note_seq(bt, OBJ_NONE, NULL, NULL));
+	nftnl_batch_begin(batch_tail(bt), note_seq(bt, OBJ_NONE, NULL, NULL));
 	next(bt);
 }
 
 static void
 batch_end(struct batch *bt)
 {
-	nftnl_batch_end(
-	    nftnl_batch_buffer(bt->b), note_seq(bt, OBJ_NONE, NULL, NULL));
+	nftnl_batch_end(batch_tail(bt), note_seq(bt, OBJ_NONE, NULL, NULL));
 	next(bt);
 }
 
