@@ -2,6 +2,7 @@
  * policy options every command accepts, compiling a policy for a command,
  * and atomic output files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "fwc/backend.h"
 #include "fwc/cli.h"
 #include "fwc/diag.h"
+#include "fwc/outdir.h"
 #include "fwc/pipeline.h"
 #include "fwc/util.h"
 
@@ -163,6 +165,72 @@ fwc_cli_compile(const char *path, const struct fwc_cli_policy_opts *po,
 	return 0;
 }
 
+/* Creates the temporary file of path in tmp (path FWC_TEMP_SUFFIX) and
+ * holds a write lock on it until it is closed, so that
+ * fwc_outdir_remove_temps() in another run leaves it alone. A file that
+ * such a run removed between mkstemp() and the lock is replaced. */
+static int
+open_temp(const char *path, char *tmp)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		struct flock fl;
+		struct stat st;
+		int fd;
+
+		sprintf(tmp, "%s" FWC_TEMP_SUFFIX, path);
+		fd = mkstemp(tmp);
+		if (fd < 0)
+			return -1;
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLKW, &fl) < 0 || fstat(fd, &st) < 0) {
+			int e = errno;
+
+			close(fd);
+			unlink(tmp);
+			errno = e;
+			return -1;
+		}
+		if (st.st_nlink > 0)
+			return fd;
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* fsync()s the directory that holds path, so that a rename into it
+ * survives a power loss. */
+static int
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+	int rc = 0;
+
+	if (slash == NULL) {
+		dir = fwc_xstrdup(".");
+	} else if (slash == path) {
+		dir = fwc_xstrdup("/");
+	} else {
+		dir = fwc_xmalloc((size_t)(slash - path) + 1);
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	/* Some file systems cannot sync a directory: nothing to do there. */
+	if (fsync(fd) < 0 && errno != EINVAL)
+		rc = errno;
+	close(fd);
+	errno = rc;
+	return rc ? -1 : 0;
+}
+
 int
 fwc_cli_write_output(const char *path, const char *buf, size_t len)
 {
@@ -193,9 +261,10 @@ fwc_cli_write_output(const char *path, const char *buf, size_t len)
 		}
 		return 0;
 	}
-	tmp = fwc_xmalloc(strlen(path) + 16);
-	sprintf(tmp, "%s.tmpXXXXXX", path);
-	fd = mkstemp(tmp);
+	/* Temporary files of runs killed before their rename go first. */
+	fwc_outdir_remove_temps(path);
+	tmp = fwc_xmalloc(strlen(path) + sizeof(FWC_TEMP_SUFFIX));
+	fd = open_temp(path, tmp);
 	if (fd < 0) {
 		fprintf(stderr, "fwc: cannot create '%s': %s\n", tmp,
 		    strerror(errno));
@@ -222,6 +291,11 @@ fwc_cli_write_output(const char *path, const char *buf, size_t len)
 	if (rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
+	if (sync_dir(path) < 0) {
+		fprintf(stderr, "fwc: cannot sync the directory of '%s': %s\n",
+		    path, strerror(errno));
+		return FWC_EXIT_SYSTEM;
+	}
 	return 0;
 fail:
 	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));

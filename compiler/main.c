@@ -15,6 +15,8 @@
 #include "fwc/cli.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
+#include "fwc/outdir.h"
+#include "fwc/phase.h"
 #include "fwc/pipeline.h"
 #include "fwc/sha256.h"
 #include "fwc/strbuf.h"
@@ -355,7 +357,9 @@ cmd_compile(
 			return EXIT_REJECTED;
 		}
 	}
+	fwc_phase_mark("emit", NULL);
 	rc = fwc_cli_write_output(cl->output, sb.buf, sb.len);
+	fwc_phase_mark("write", NULL);
 	fwc_strbuf_release(&sb);
 	return rc;
 }
@@ -402,6 +406,8 @@ cmd_all(
 	size_t n_files = 0;
 	size_t cap = 0;
 	struct fwc_strbuf manifest;
+	struct fwc_outdir od = { 0 };
+	const char **rels = NULL;
 	char *path = NULL;
 	int rc = 0;
 
@@ -456,15 +462,20 @@ cmd_all(
 		rc = EXIT_SYSTEM;
 	/* The old MANIFEST goes before any file is replaced and the new one
 	 * comes last: a run killed in between leaves no MANIFEST, never one
-	 * that describes files it does not match (docs/security.md). */
+	 * that describes files it does not match. MANIFEST.pending remembers
+	 * the files of earlier runs meanwhile, so that those of enforcement
+	 * points no longer in the policy are removed (docs/security.md). */
 	if (rc == 0) {
-		path = fwc_xmalloc(strlen(cl->output) + 10);
-		sprintf(path, "%s/MANIFEST", cl->output);
-		if (unlink(path) < 0 && errno != ENOENT) {
-			fprintf(stderr, "fwc: cannot remove '%s': %s\n", path,
-			    strerror(errno));
-			rc = EXIT_SYSTEM;
-		}
+		const char *names[FWC_ARRAY_SIZE(all_files) + 1];
+
+		rels = fwc_xcalloc(n_files + 1, sizeof(*rels));
+		for (size_t i = 0; i < n_files; i++)
+			rels[i] = files[i].rel;
+		for (size_t k = 0; k < FWC_ARRAY_SIZE(all_files); k++)
+			names[k] = all_files[k].file;
+		names[FWC_ARRAY_SIZE(all_files)] = NULL;
+		od.verbose = cl->verbose;
+		rc = fwc_outdir_begin(&od, cl->output, names, rels, n_files);
 	}
 	for (size_t i = 0; i < n_files && rc == 0; i++) {
 		struct fwc_sha256 h;
@@ -489,12 +500,11 @@ cmd_all(
 		fwc_sha256_hex(&h, hex);
 		fwc_strbuf_addf(&manifest, "%s  %s\n", hex, files[i].rel);
 	}
-	if (rc == 0) {
-		free(path);
-		path = fwc_xmalloc(strlen(cl->output) + 10);
-		sprintf(path, "%s/MANIFEST", cl->output);
-		rc = fwc_cli_write_output(path, manifest.buf, manifest.len);
-	}
+	if (rc == 0)
+		rc = fwc_outdir_finish(
+		    &od, rels, n_files, manifest.buf, manifest.len);
+	fwc_outdir_release(&od);
+	free(rels);
 	free(path);
 	fwc_strbuf_release(&manifest);
 	for (size_t i = 0; i < n_files; i++) {

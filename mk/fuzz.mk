@@ -87,15 +87,17 @@ check-fuzz-replay: replay-bins
 # Hostile inputs, input limits and crash safety of outputs
 # (tests/hardening/, docs/security.md).
 CHECK_STEPS += check-hardening
-SAN_STEPS   += check-hostile check-limits check-cli
+SAN_STEPS   += check-hostile check-limits check-cli check-crash check-outputs \
+               check-bench
 # Sanitizer builds reserve terabytes of address space: the suites then
 # skip their `ulimit -v` memory bounds (and keep their time bounds).
 ifneq ($(SANFLAGS),)
 export FWC_NO_ULIMIT = 1
 endif
-.PHONY: check-hardening check-hostile check-limits check-crash check-valgrind
+.PHONY: check-hardening check-hostile check-limits check-crash check-outputs \
+        check-valgrind
 
-check-hardening: check-hostile check-limits check-crash
+check-hardening: check-hostile check-limits check-crash check-outputs
 
 check-hostile: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/hardening/hostile.sh
@@ -106,37 +108,57 @@ check-limits: $(BUILD)/fwc
 check-crash: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/hardening/crash.sh
 
-# The unit tests, the fuzz corpus replay and the golden, examples and CLI
-# suites under valgrind memcheck: any error or definite/indirect leak
-# fails (exit status 99 of tools/valgrind-fwc.sh, and a non-empty report
-# in $(VG_LOG_DIR) for runs whose exit status a suite does not check).
-VG_LOG_DIR = $(BUILD)/valgrind
+check-outputs: $(BUILD)/fwc
+	FWC=$(BUILD)/fwc sh tests/hardening/outputs.sh
+
+# Every suite that runs fwc, under valgrind memcheck: the unit tests and
+# the fuzz corpus replay, then the suites of VG_LANE1 and VG_LANE2, one
+# lane per core (tests/hardening/valgrind.sh). Any error or definite or
+# indirect leak fails (exit status 99 of tools/valgrind-fwc.sh, and a
+# non-empty report in $(VG_LOG_DIR) for runs whose exit status a suite
+# does not check). Repeats of a compile/check/list already checked (same
+# arguments but -o and -I, same input bytes, same results) run natively
+# (VG_REPEATS=native, tools/valgrind-fwc.sh); `make check-valgrind
+# VG_REPEATS=` runs every one under memcheck. crash.sh runs 3 kill rounds
+# of each kind (VG_CRASH_ROUNDS) instead of 25. VG_ROUNDTRIP=memcheck
+# also runs the parsers' round-trip driver under memcheck.
+VG_LOG_DIR = $(CURDIR)/$(BUILD)/valgrind
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
            --errors-for-leak-kinds=definite,indirect
+# `make check` runs the suites that fit its 30-minute CI budget on a
+# 2-core machine; `make check-valgrind-full` runs every suite (about an
+# hour of CPU, docs/security.md).
+VG_LANE1 ?= golden outputs bench
+VG_LANE2 ?= cli examples hostile
+VG_ALL1 = golden hostile limits outputs crash install bench
+VG_ALL2 = cli examples integration netsh pf review parsers
+
+.PHONY: check-valgrind-full
+check-valgrind-full:
+	$(MAKE) --no-print-directory check-valgrind VG_LANE1='$(VG_ALL1)' \
+	  VG_LANE2='$(VG_ALL2)'
+
+VG_REPEATS ?= native
+VG_CRASH_ROUNDS ?= 3
+VG_ROUNDTRIP ?=
 CHECK_STEPS += check-valgrind
 DEB_DEPS    += valgrind strace
 
-check-valgrind: $(BUILD)/fwc replay-bins
+check-valgrind: $(BUILD)/fwc replay-bins $(BUILD)/tests/roundtrip
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
 	@rm -rf $(VG_LOG_DIR); mkdir -p $(VG_LOG_DIR)
-	@fail=0; for t in $(UNIT_BINS); do \
-	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/unit.%p.log $$t >$(VG_LOG_DIR)/$$(basename $$t).out 2>&1 \
+	@fail=0; t0=$$(date +%s); for t in $(UNIT_BINS); do \
+	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/vg.unit.%p.log $$t >$(VG_LOG_DIR)/$$(basename $$t).out 2>&1 \
 	    || { echo "FAIL valgrind $$t"; fail=1; }; \
 	done; \
 	for t in $(FUZZ_TARGETS); do \
-	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/replay.%p.log $(BUILD)/fuzz-replay/fuzz_$$t \
+	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/vg.replay.%p.log $(BUILD)/fuzz-replay/fuzz_$$t \
 	    fuzz/corpus/$$t fuzz/regressions/$$t >/dev/null || { echo "FAIL valgrind replay $$t"; fail=1; }; \
 	done; \
-	echo "valgrind: unit tests and fuzz corpus replayed"; \
+	echo "valgrind: unit tests and fuzz corpus replayed in $$(($$(date +%s) - t0)) s"; \
 	cp $(BUILD)/fwc $(VG_LOG_DIR)/fwc; \
-	export VG_LOG_DIR=$(VG_LOG_DIR) VG_FWC=$(VG_LOG_DIR)/fwc FWC=tools/valgrind-fwc.sh \
-	  FWC_NO_ULIMIT=1 FWC_TIMEOUT=120; \
-	sh tests/golden/run.sh >$(VG_LOG_DIR)/golden.out 2>&1 & g=$$!; \
-	sh tests/examples.sh >$(VG_LOG_DIR)/examples.out 2>&1 || { echo "FAIL valgrind examples"; cat $(VG_LOG_DIR)/examples.out; fail=1; }; \
-	sh tests/cli.sh >$(VG_LOG_DIR)/cli.out 2>&1 || { echo "FAIL valgrind cli"; cat $(VG_LOG_DIR)/cli.out; fail=1; }; \
-	wait $$g || { echo "FAIL valgrind golden"; tail -20 $(VG_LOG_DIR)/golden.out; fail=1; }; \
-	for f in $(VG_LOG_DIR)/*.log; do \
-	  if [ -s $$f ]; then echo "FAIL valgrind report $$f:"; head -40 $$f; fail=1; fi; \
-	done; \
-	echo "valgrind: $$(ls $(VG_LOG_DIR)/*.log | wc -l) runs checked"; \
+	VG_LOG_DIR=$(VG_LOG_DIR) VG_FWC=$(VG_LOG_DIR)/fwc VG_REPEATS=$(VG_REPEATS) \
+	  VG_CRASH_ROUNDS=$(VG_CRASH_ROUNDS) VG_ROUNDTRIP=$(VG_ROUNDTRIP) \
+	  ROUNDTRIP=$(BUILD)/tests/roundtrip \
+	  sh tests/hardening/valgrind.sh "$(VG_LANE1)" "$(VG_LANE2)" || fail=1; \
 	exit $$fail

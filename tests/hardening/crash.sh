@@ -6,8 +6,14 @@
 # - `--all -o DIR`: whenever DIR/MANIFEST exists it must be the old or the
 #   new MANIFEST and every file it lists must match it (sha256sum -c);
 #   every output file must be the complete old or new version.
+# - The new policy has fewer enforcement points: a killed `--all` run
+#   leaves either MANIFEST or MANIFEST.pending, which lists every file
+#   it may have written, so that the next run can remove those of the
+#   enforcement points that left the policy.
 # Leftover temporary files (NAME.tmpXXXXXX, expected after SIGKILL) are
-# counted and removed; a run that completes must leave none.
+# counted and left in place: a complete run after the kills must remove
+# them, and the files of the removed enforcement points, and leave
+# exactly the output of a fresh run.
 # Usage: FWC=build/fwc sh tests/hardening/crash.sh [ROUNDS]
 set -u
 FWC=${FWC:-build/fwc}
@@ -19,7 +25,7 @@ export LC_ALL=C
 fail=0
 
 python3 "$here/gen-crash.py" 1 30 3000 >"$tmp/old.xml" &&
-python3 "$here/gen-crash.py" 2 30 3000 >"$tmp/new.xml" || exit 3
+python3 "$here/gen-crash.py" 2 25 3000 >"$tmp/new.xml" || exit 3
 
 # Reference outputs, and how long a whole run takes.
 $FWC compile "$tmp/old.xml" --gateway gw -t nft -o "$tmp/old.nft" &&
@@ -106,12 +112,18 @@ for d in $(delays "$ms"); do
 		fail=1
 	fi
 	for t in "$tmp"/out.nft.tmp*; do
-		[ -e "$t" ] || continue
-		temps=$((temps + 1))
-		rm -f "$t"
+		[ -e "$t" ] && echo "$t" >>"$tmp/temps"
 	done
 done
+temps=$(sort -u "$tmp/temps" 2>/dev/null | wc -l)
 echo "crash -o FILE: $ROUNDS runs (${ms} ms each), $killed killed; old $olds, new $news, torn 0; $temps temporary files left by kills"
+# The next complete run removes them.
+$FWC compile "$tmp/new.xml" --gateway gw -t nft -o "$tmp/out.nft" || fail=1
+if [ -n "$(find "$tmp" -name 'out.nft.tmp*')" ] ||
+    ! cmp -s "$tmp/out.nft" "$tmp/new.nft"; then
+	echo "FAIL -o FILE: the run after the kills left temporary files or a wrong output"
+	fail=1
+fi
 
 # A directory.
 ms=$(run_ms $FWC compile "$tmp/new.xml" --all -o "$tmp/probe.d")
@@ -129,9 +141,7 @@ for d in $(delays "$ms"); do
 	kill -9 $pid 2>/dev/null && killed=$((killed + 1))
 	wait $pid 2>/dev/null
 	for t in "$tmp"/out.d/*/*.tmp* "$tmp"/out.d/*.tmp*; do
-		[ -e "$t" ] || continue
-		temps=$((temps + 1))
-		rm -f "$t"
+		[ -e "$t" ] && temps=$((temps + 1))
 	done
 	if [ -e "$tmp/out.d/MANIFEST" ]; then
 		if cmp -s "$tmp/out.d/MANIFEST" "$tmp/old.d/MANIFEST"; then
@@ -148,8 +158,20 @@ for d in $(delays "$ms"); do
 		fi
 	else
 		nomanifest=$((nomanifest + 1))
+		# Every file fwc may have written is listed for the next run.
+		for f in $(cd "$tmp/out.d" && find . -type f ! -name MANIFEST.pending ! -name '*.tmp*'); do
+			if ! grep -qxF "${f#./}" "$tmp/out.d/MANIFEST.pending" 2>/dev/null; then
+				echo "FAIL --all: killed after ${d}s: no MANIFEST, and ${f#./} is not in MANIFEST.pending"
+				fail=1
+			fi
+		done
 	fi
-	for f in $(cd "$tmp/out.d" && find . -type f ! -name MANIFEST); do
+	# Keep the first directory of an interrupted run for the run below.
+	if [ ! -e "$tmp/kept.d" ] && { [ ! -e "$tmp/out.d/MANIFEST" ] ||
+	    [ -e "$tmp/out.d/MANIFEST.pending" ]; }; then
+		cp -a "$tmp/out.d" "$tmp/kept.d"
+	fi
+	for f in $(cd "$tmp/out.d" && find . -type f ! -name 'MANIFEST*' ! -name '*.tmp*'); do
 		if ! cmp -s "$tmp/out.d/$f" "$tmp/old.d/$f" &&
 		    ! cmp -s "$tmp/out.d/$f" "$tmp/new.d/$f"; then
 			echo "FAIL --all: killed after ${d}s: $f is neither old nor new"
@@ -158,5 +180,18 @@ for d in $(delays "$ms"); do
 	done
 done
 echo "crash --all -o DIR: $ROUNDS runs (${ms} ms each), $killed killed; complete old $olds, complete new $news, no MANIFEST (partly replaced) $nomanifest; $temps temporary files left by kills"
+# A complete run over the directory of an interrupted run leaves exactly
+# what a fresh run writes: no temporary file, no MANIFEST.pending, no file
+# of the enforcement points that left the policy.
+if [ -e "$tmp/kept.d" ]; then
+	$FWC compile "$tmp/new.xml" --all -o "$tmp/kept.d" >/dev/null 2>&1 || fail=1
+	if ! diff -r "$tmp/kept.d" "$tmp/new.d" >"$tmp/kept.diff"; then
+		echo "FAIL --all: the run after an interrupted one left:"
+		head -5 "$tmp/kept.diff"
+		fail=1
+	fi
+else
+	echo "crash --all -o DIR: no run was interrupted while replacing files"
+fi
 [ $fail -eq 0 ] && echo "crash: passed"
 exit $fail

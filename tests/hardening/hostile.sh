@@ -18,14 +18,15 @@ fail=0
 n=0
 
 # expect FILE MESSAGE...: `fwc check FILE` exits 1 printing exactly the
-# lines MESSAGE... on stderr, within the time and memory bounds.
+# lines MESSAGE... on stderr, within the time and memory bounds
+# (FWC_TIMEOUT seconds under valgrind, which is 10 to 50 times slower).
 expect() {
 	f=$1
 	shift
 	printf '%s\n' "$@" >want
 	# FWC_NO_ULIMIT: sanitizer builds reserve terabytes of address space.
 	([ -n "${FWC_NO_ULIMIT:-}" ] || ulimit -v 1048576
-	timeout 10 $FWC check "$f") >out 2>got
+	timeout "${FWC_TIMEOUT:-10}" $FWC check "$f") >out 2>got
 	rc=$?
 	n=$((n + 1))
 	if [ $rc -ne 1 ] || ! cmp -s want got; then
