@@ -135,15 +135,16 @@ check-headers:
 
 check: deps
 	$(MAKE) all
-	@for s in $(CHECK_STEPS) asan-ubsan; do \
-	  echo "== make $$s"; $(MAKE) --no-print-directory $$s || exit 1; \
-	done
+	@t0=$$(date +%s); for s in $(CHECK_STEPS) asan-ubsan; do \
+	  echo "== make $$s (at $$(($$(date +%s) - t0)) s)"; \
+	  $(MAKE) --no-print-directory $$s || exit 1; \
+	done; echo "check: all steps passed in $$(($$(date +%s) - t0)) s"
 
 # Unit and golden suites again under AddressSanitizer and UBSan.
 asan-ubsan:
 	$(MAKE) BUILD=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	  SANFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
-	  $(SAN_STEPS)
+	  CRASH_ROUNDS=5 $(SAN_STEPS)
 
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \

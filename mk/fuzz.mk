@@ -105,8 +105,11 @@ check-hostile: $(BUILD)/fwc
 check-limits: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/hardening/limits.sh
 
+# Kill rounds of each kind (the ASan+UBSan rerun uses fewer: each case
+# still runs, the rounds only vary the moment of the kill).
+CRASH_ROUNDS ?= 25
 check-crash: $(BUILD)/fwc
-	FWC=$(BUILD)/fwc sh tests/hardening/crash.sh
+	FWC=$(BUILD)/fwc sh tests/hardening/crash.sh $(CRASH_ROUNDS)
 
 check-outputs: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/hardening/outputs.sh
