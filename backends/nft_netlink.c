@@ -297,7 +297,7 @@ talk(struct mnl_socket *nl, struct iovec *iov, int n_iov, uint32_t barrier,
 		.msg_namelen = sizeof(snl),
 		.msg_iov = iov,
 		.msg_iovlen = (size_t)n_iov };
-	char req[8192];
+	char req[8192] = { 0 };
 	char *buf = NULL;
 	struct nlmsghdr *nlh;
 	bool done = false;
@@ -1414,7 +1414,7 @@ out:
 static int
 read_live(struct mnl_socket *nl, struct live *lv, struct fwc_diag *dg)
 {
-	char req[8192];
+	char req[8192] = { 0 }; /* attribute padding is never written */
 	uint32_t seq = (uint32_t)time(NULL) ^ 0x5a5a0000u;
 	struct nlmsghdr *nlh;
 	struct nftnl_table *tb = nftnl_table_alloc();
