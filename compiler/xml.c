@@ -154,6 +154,29 @@ find(const unsigned char *p, const unsigned char *end, const char *s)
 	return NULL;
 }
 
+/* At a '<' in p: the end of the comment, CDATA section or processing
+ * instruction it opens, p itself when it opens none of them, NULL when it
+ * is not terminated. */
+static const unsigned char *
+skip_markup(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q;
+
+	if (has_prefix(p, end, "<!--")) {
+		q = find(p + 4, end, "-->");
+		return q != NULL ? q + 3 : NULL;
+	}
+	if (has_prefix(p, end, "<![CDATA[")) {
+		q = find(p + 9, end, "]]>");
+		return q != NULL ? q + 3 : NULL;
+	}
+	if (has_prefix(p, end, "<?")) {
+		q = find(p + 2, end, "?>");
+		return q != NULL ? q + 2 : NULL;
+	}
+	return p;
+}
+
 static void
 lines_init(struct lines *ln, const unsigned char *src, size_t len)
 {
@@ -467,25 +490,11 @@ prescan(struct pstate *ps)
 		p = memchr(p, '<', (size_t)(end - p));
 		if (p == NULL)
 			return 0;
-		if (has_prefix(p, end, "<!--")) {
-			q = find(p + 4, end, "-->");
-			if (q == NULL)
-				return 0;
-			p = q + 3;
-			continue;
-		}
-		if (has_prefix(p, end, "<![CDATA[")) {
-			q = find(p + 9, end, "]]>");
-			if (q == NULL)
-				return 0;
-			p = q + 3;
-			continue;
-		}
-		if (has_prefix(p, end, "<?")) {
-			q = find(p + 2, end, "?>");
-			if (q == NULL)
-				return 0;
-			p = q + 2;
+		q = skip_markup(p, end);
+		if (q == NULL)
+			return 0;
+		if (q != p) {
+			p = q;
 			continue;
 		}
 		if (has_prefix(p, end, "<!")) {
@@ -1895,21 +1904,11 @@ scan_to_tag(struct sstate *ss, bool want_end)
 		p = memchr(p, '<', (size_t)(end - p));
 		if (p == NULL)
 			return SIZE_MAX;
-		if (has_prefix(p, end, "<!--")) {
-			q = find(p + 4, end, "-->");
-			if (q == NULL)
-				return SIZE_MAX;
-			p = q + 3;
-		} else if (has_prefix(p, end, "<![CDATA[")) {
-			q = find(p + 9, end, "]]>");
-			if (q == NULL)
-				return SIZE_MAX;
-			p = q + 3;
-		} else if (has_prefix(p, end, "<?")) {
-			q = find(p + 2, end, "?>");
-			if (q == NULL)
-				return SIZE_MAX;
-			p = q + 2;
+		q = skip_markup(p, end);
+		if (q == NULL)
+			return SIZE_MAX;
+		if (q != p) {
+			p = q;
 		} else if (has_prefix(p, end, "</")) {
 			if (want_end)
 				return (size_t)(p - s);
