@@ -14,6 +14,8 @@
 #include "fwc/diag.h"
 #include "fwc/xml.h"
 
+#include "../tests/unit/xtree_diff.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -21,40 +23,6 @@ differ(const char *what)
 {
 	fprintf(stderr, "fuzz_xml_paths: the two paths differ: %s\n", what);
 	abort();
-}
-
-static bool
-same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool
-same_loc(const struct fwc_loc *a, const struct fwc_loc *b)
-{
-	return a->line == b->line && a->col == b->col &&
-	       same_str(a->file, b->file);
-}
-
-static void
-same_tree(const struct fwc_xnode *s, const struct fwc_xnode *t)
-{
-	if (!same_str(s->name, t->name) || !same_loc(&s->loc, &t->loc))
-		differ("element");
-	if (!same_str(s->text, t->text) ||
-	    !same_loc(&s->text_loc, &t->text_loc))
-		differ("text");
-	if (s->n_attrs != t->n_attrs || s->n_kids != t->n_kids)
-		differ("attribute or child count");
-	for (size_t i = 0; i < s->n_attrs; i++)
-		if (!same_str(s->attrs[i].name, t->attrs[i].name) ||
-		    !same_str(s->attrs[i].value, t->attrs[i].value) ||
-		    !same_loc(&s->attrs[i].loc, &t->attrs[i].loc))
-			differ("attribute");
-	for (size_t i = 0; i < s->n_kids; i++)
-		same_tree(&s->kids[i], &t->kids[i]);
 }
 
 int
@@ -88,7 +56,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s == 0) {
 		if (t != 0)
 			differ("streaming accepts, tree rejects");
-		same_tree(rs, rt);
+		char buf[512];
+
+		if (xtree_diff(rs, rt, buf, sizeof(buf)) != NULL)
+			differ(buf);
 	}
 	fwc_diag_flush(&ds);
 	fwc_diag_flush(&dt);

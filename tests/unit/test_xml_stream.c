@@ -26,6 +26,7 @@
 #include "fwc/arena.h"
 #include "fwc/diag.h"
 #include "fwc/xml.h"
+#include "xtree_diff.h"
 
 struct tally {
 	unsigned int files;
@@ -36,51 +37,16 @@ struct tally {
 };
 
 static void
-same_loc(const struct fwc_loc *a, const struct fwc_loc *b, const char *what,
-    const char *file)
-{
-	if (a->line != b->line || a->col != b->col ||
-	    strcmp(a->file, b->file) != 0) {
-		fprintf(stderr, "%s: %s at %u:%u (stream) vs %u:%u (tree)\n",
-		    file, what, a->line, a->col, b->line, b->col);
-		fail();
-	}
-}
-
-static void
-same_str(const char *a, const char *b, const char *what, const char *file)
-{
-	if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0)) {
-		fprintf(stderr, "%s: %s '%s' (stream) vs '%s' (tree)\n", file,
-		    what, a ? a : "(null)", b ? b : "(null)");
-		fail();
-	}
-}
-
-static void
 same_tree(
     const struct fwc_xnode *s, const struct fwc_xnode *t, const char *file)
 {
-	same_str(s->name, t->name, "element name", file);
-	same_loc(&s->loc, &t->loc, s->name, file);
-	same_str(s->text, t->text, "text", file);
-	same_loc(&s->text_loc, &t->text_loc, "text", file);
-	if (s->n_attrs != t->n_attrs || s->n_kids != t->n_kids) {
-		fprintf(stderr,
-		    "%s: <%s> at %u:%u: %zu/%zu attributes, "
-		    "%zu/%zu children (stream/tree)\n",
-		    file, s->name, s->loc.line, s->loc.col, s->n_attrs,
-		    t->n_attrs, s->n_kids, t->n_kids);
+	char buf[512];
+	const char *d = xtree_diff(s, t, buf, sizeof(buf));
+
+	if (d != NULL) {
+		fprintf(stderr, "%s: %s\n", file, d);
 		fail();
 	}
-	for (size_t i = 0; i < s->n_attrs; i++) {
-		same_str(s->attrs[i].name, t->attrs[i].name, "attribute", file);
-		same_str(s->attrs[i].value, t->attrs[i].value, "value", file);
-		same_loc(
-		    &s->attrs[i].loc, &t->attrs[i].loc, s->attrs[i].name, file);
-	}
-	for (size_t i = 0; i < s->n_kids; i++)
-		same_tree(&s->kids[i], &t->kids[i], file);
 }
 
 /* Reads one document both ways and compares. Returns whether the
