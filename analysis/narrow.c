@@ -264,16 +264,18 @@ changed_finish(struct changed *c)
 	}
 }
 
-/* True when rule r can match a packet that some changed rule matches. */
+/* Calls fn for every indexed rule that meets r (possibly more than once),
+ * until fn returns true; returns whether it did. */
 static bool
-changed_meets(const struct changed *c, const struct fwc_ir_rule *r)
+changed_walk(const struct changed *c, const struct fwc_ir_rule *r,
+    bool (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx)
 {
 	for (size_t k = 0; k < c->n_wild; k++)
-		if (rules_meet(r, c->wild[k]))
+		if (rules_meet(r, c->wild[k]) && fn(ctx, c->wild[k]))
 			return true;
 	if (r->dst == NULL) {
 		for (size_t k = 0; k < c->n; k++)
-			if (rules_meet(r, c->v[k].r))
+			if (rules_meet(r, c->v[k].r) && fn(ctx, c->v[k].r))
 				return true;
 		return false;
 	}
@@ -299,11 +301,26 @@ changed_meets(const struct changed *c, const struct fwc_ir_rule *r)
 			    fwc_u128_cmp(c->maxhi[k], q->lo) < 0)
 				break;
 			if (fwc_u128_cmp(c->v[k].iv.hi, q->lo) >= 0 &&
-			    rules_meet(r, c->v[k].r))
+			    rules_meet(r, c->v[k].r) && fn(ctx, c->v[k].r))
 				return true;
 		}
 	}
 	return false;
+}
+
+static bool
+stop_at_first(void *ctx, const struct fwc_ir_rule *hit)
+{
+	(void)ctx;
+	(void)hit;
+	return true;
+}
+
+/* True when rule r can match a packet that some changed rule matches. */
+static bool
+changed_meets(const struct changed *c, const struct fwc_ir_rule *r)
+{
+	return changed_walk(c, r, stop_at_first, NULL);
 }
 
 static void
@@ -316,43 +333,27 @@ changed_release(struct changed *c)
 
 /* The same index, for other users (lint): every indexed rule that meets
  * r, possibly more than once. */
+struct each_ctx {
+	void (*fn)(void *ctx, const struct fwc_ir_rule *hit);
+	void *ctx;
+};
+
+static bool
+each_hit(void *ctx, const struct fwc_ir_rule *hit)
+{
+	const struct each_ctx *e = ctx;
+
+	e->fn(e->ctx, hit);
+	return false;
+}
+
 static void
 changed_each(const struct changed *c, const struct fwc_ir_rule *r,
     void (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx)
 {
-	for (size_t k = 0; k < c->n_wild; k++)
-		if (rules_meet(r, c->wild[k]))
-			fn(ctx, c->wild[k]);
-	if (r->dst == NULL) {
-		for (size_t k = 0; k < c->n; k++)
-			if (rules_meet(r, c->v[k].r))
-				fn(ctx, c->v[k].r);
-		return;
-	}
-	for (size_t i = 0; i < r->dst->n; i++) {
-		const struct fwc_ivl *q = &r->dst->v[i];
-		size_t lo = 0;
-		size_t hi = c->n;
+	struct each_ctx e = { fn, ctx };
 
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (c->v[mid].fam < r->dst->family ||
-			    (c->v[mid].fam == r->dst->family &&
-				fwc_u128_cmp(c->v[mid].iv.lo, q->hi) <= 0))
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t k = lo; k-- > 0;) {
-			if (c->v[k].fam != r->dst->family ||
-			    fwc_u128_cmp(c->maxhi[k], q->lo) < 0)
-				break;
-			if (fwc_u128_cmp(c->v[k].iv.hi, q->lo) >= 0 &&
-			    rules_meet(r, c->v[k].r))
-				fn(ctx, c->v[k].r);
-		}
-	}
+	changed_walk(c, r, each_hit, &e);
 }
 
 struct fwc_rule_index {
