@@ -3,6 +3,9 @@
  * 1 policy rejected, 2 usage error, 3 system failure. */
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,6 +518,21 @@ cmd_all(
 	return rc;
 }
 
+/* glibc's defaults grow the heap 128 KiB at a time, give freed memory
+ * back to the kernel at once and serve every block over 128 KiB from
+ * its own mapping, so a large policy spent a third of its time in page
+ * faults on memory it had already had (docs/performance.md, "Allocator
+ * settings"). Pages reserved but never touched cost nothing. */
+static void
+tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_TOP_PAD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -525,6 +543,7 @@ main(int argc, char **argv)
 	struct fwc_program *prog = NULL;
 	int rc;
 
+	tune_malloc();
 	if (argc >= 2 && fwc_cli_find_command(argv[1]) != NULL)
 		return fwc_cli_find_command(argv[1])->run(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &cl, &rc) < 0)
