@@ -1,11 +1,14 @@
 /* Fifth stage of the pipeline: canonical form of every ruleset. Sets are
  * sorted by name and family and numbered; rules are ordered by chain, then
- * deny and reject before accept (the order-free semantics made explicit),
+ * deny, then reject, then accept (the order-free semantics made explicit),
  * then by their order of creation, which follows the policy. The result is
  * byte-for-byte reproducible. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "fwc/arena.h"
 #include "fwc/ir.h"
@@ -32,19 +35,21 @@ set_cmp(const void *x, const void *y)
 	return (int)a->family - (int)b->family;
 }
 
-static int
+/* Denies, then rejects, then accepts: where a deny and a reject overlap
+ * the packet is dropped, wherever either is written (order-free). */
+static unsigned int
 rank(enum fwc_action a)
 {
-	return a == FWC_ACT_ACCEPT ? 1 : 0;
+	return a == FWC_ACT_DROP ? 0u : a == FWC_ACT_REJECT ? 1u : 2u;
 }
 
-/* The sort key: chain, then denies and rejects before accepts. */
-#define N_KEYS (FWC_CHAIN_NR * 2)
+/* The sort key: chain, then denies, rejects, accepts. */
+#define N_KEYS (FWC_CHAIN_NR * 3)
 
 static unsigned int
 rule_key(const struct fwc_ir_rule *r)
 {
-	return (unsigned int)r->chain * 2u + (unsigned int)rank(r->action);
+	return (unsigned int)r->chain * 3u + rank(r->action);
 }
 
 static uint64_t
@@ -209,6 +214,18 @@ fwc_opt(struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program *prog)
 	return 0;
 }
 
+/* Gives the pages of the heap's free blocks back to the system: the
+ * XML reader's and placement's scratch, freed but still resident, would
+ * otherwise stay in the process while later phases take fresh memory
+ * from the arena (whose large chunks are mapped separately). */
+static void
+release_free_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* The stages after parsing, each timed under FWC_PHASES=1. */
 static int
 compile_policy(struct fwc_arena *a, struct fwc_diag *dg,
@@ -217,12 +234,15 @@ compile_policy(struct fwc_arena *a, struct fwc_diag *dg,
 {
 	if (fwc_sema(a, dg, opt, p) < 0)
 		return -1;
+	release_free_memory();
 	fwc_phase_mark("sema", a);
 	if (fwc_place(a, dg, p, out) < 0)
 		return -1;
+	release_free_memory();
 	fwc_phase_mark("place", a);
 	if (fwc_opt(a, dg, *out) < 0)
 		return -1;
+	release_free_memory();
 	fwc_phase_mark("opt", a);
 	return 0;
 }
@@ -237,6 +257,7 @@ fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
 	fwc_phase_start();
 	if (fwc_parse_file(a, dg, opt, path, &p) < 0)
 		return -1;
+	release_free_memory();
 	fwc_phase_mark("parse", a);
 	if (compile_policy(a, dg, opt, p, out) < 0)
 		return -1;
