@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -319,6 +320,8 @@ cmd_compile(
 	struct fwc_ruleset *rs = fwc_program_find(prog, name);
 	const struct fwc_backend *be;
 	struct fwc_strbuf sb;
+	struct fwc_cli_stream st;
+	bool streaming = false;
 	int rc;
 
 	if (rs == NULL || (cl->gateway && rs->kind != FWC_EP_GATEWAY) ||
@@ -354,14 +357,22 @@ cmd_compile(
 			fwc_strbuf_release(&sb);
 			return cl->target ? EXIT_USAGE : EXIT_REJECTED;
 		}
+		/* The text goes to the output file as it is made (when
+		 * that is a file), so that it is never all in memory. */
+		streaming = fwc_cli_stream_open(&st, cl->output, &sb);
 		if ((be->check != NULL && be->check(rs, dg) < 0) ||
 		    be->emit(rs, &sb, dg) < 0 || fwc_diag_failed(dg)) {
+			if (streaming)
+				fwc_cli_stream_abort(&st, &sb);
 			fwc_strbuf_release(&sb);
 			return EXIT_REJECTED;
 		}
 	}
 	fwc_phase_mark("emit", NULL);
-	rc = fwc_cli_write_output(cl->output, sb.buf, sb.len);
+	if (streaming)
+		rc = fwc_cli_stream_commit(&st, &sb);
+	else
+		rc = fwc_cli_write_output(cl->output, sb.buf, sb.len);
 	fwc_phase_mark("write", NULL);
 	fwc_strbuf_release(&sb);
 	return rc;
@@ -418,6 +429,18 @@ cmd_all(
 		const struct fwc_ruleset *rs = prog->eps[i];
 		bool known = false;
 
+		/* DIR/NAME/ must not be the manifest or its journal (compared
+		 * without case: the directory may be on such a file system). */
+		if (strcasecmp(rs->name, "MANIFEST") == 0 ||
+		    strcasecmp(rs->name, "MANIFEST.pending") == 0) {
+			fwc_error(dg, &rs->loc,
+			    "%s '%s' cannot be written by --all: DIR/%s is the manifest of the directory; rename the %s",
+			    rs->kind == FWC_EP_GATEWAY ? "gateway" : "host",
+			    rs->name, rs->name,
+			    rs->kind == FWC_EP_GATEWAY ? "gateway" : "host");
+			rc = EXIT_REJECTED;
+			break;
+		}
 		for (size_t k = 0; k < FWC_ARRAY_SIZE(all_files); k++) {
 			const struct fwc_backend *be;
 			struct outfile *o;
@@ -529,7 +552,7 @@ tune_malloc(void)
 #ifdef __GLIBC__
 	mallopt(M_TOP_PAD, 64 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_MMAP_THRESHOLD, getenv("FWC_MMT") ? atoi(getenv("FWC_MMT")) << 20 : 32 << 20);
 #endif
 }
 

@@ -75,6 +75,24 @@ expect_rc 0 $FWC check "$tmp/warn.xml"
 expect_rc 1 $FWC check "$tmp/warn.xml" --werror
 grep -q "error: boundary 'a' is empty after exclusion" "$tmp/err" && ok || bad "--werror message"
 
+# --all writes DIR/NAME/ and DIR/MANIFEST: an enforcement point called
+# MANIFEST (in any case) or MANIFEST.pending is refused before anything
+# is written.
+for n in MANIFEST manifest MANIFEST.pending; do
+	cat >"$tmp/man.xml" <<X
+<policy name="m" version="1">
+  <boundary name="a"><subnet>10.0.0.0/24</subnet></boundary>
+  <boundary name="b"><subnet>10.0.1.0/24</subnet></boundary>
+  <allow from="a" to="b" service="any"/>
+  <gateway name="$n" os="linux"><interface name="e0" boundary="a"/><interface name="e1" boundary="b"/></gateway>
+</policy>
+X
+	expect_rc 1 $FWC compile "$tmp/man.xml" --all -o "$tmp/mandir"
+	echo "$tmp/man.xml:5:3: error: gateway '$n' cannot be written by --all: DIR/$n is the manifest of the directory; rename the gateway" >"$tmp/want"
+	cmp -s "$tmp/want" "$tmp/err" && ok || bad "--all with a gateway named $n: $(cat "$tmp/err")"
+	[ -e "$tmp/mandir" ] && bad "--all with a gateway named $n wrote $tmp/mandir" || ok
+done
+
 # Hostile input: a clear error within 5 s and 256 MB.
 sh tests/hostile/gen-deep.sh 10000 >"$tmp/deep.xml"
 head -c 70000000 /dev/zero | tr '\0' ' ' >"$tmp/huge.xml"
