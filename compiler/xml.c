@@ -1,13 +1,15 @@
 /* The XML front end, first stage of the pipeline and the only module that
- * configures libxml2. It reads a policy file under hard limits, checks the
- * bytes (size, UTF-8, encoding declaration, attribute counts) before
- * libxml2 sees them, parses with no network, no DTD and no entity
- * expansion, records the file:line:col of every element and attribute
- * from a startElementNs hook, validates the document against the embedded
- * RELAX NG schema and returns a plain arena-owned element tree. Every
- * input error is reported at a place in the input; libxml2 never prints
- * anything. On success the tree is valid against policies/policy.rng and
- * no libxml2 object survives the call. */
+ * configures libxml2. A valid policy in the subset of XML that policies
+ * use is read by our own reader (xml_scan.c), which gives up silently on
+ * anything else. The file is then read with libxml2: under hard limits,
+ * with the bytes checked (size, UTF-8, encoding declaration, attribute
+ * counts) before libxml2 sees them, with no network, no DTD and no entity
+ * expansion; the file:line:col of every element and attribute is recorded
+ * from a startElementNs hook, the document is validated against the
+ * embedded RELAX NG schema and a plain arena-owned element tree is
+ * returned. Every input error is reported at a place in the input;
+ * libxml2 never prints anything. On success the tree is valid against
+ * policies/policy.rng and no libxml2 object survives the call. */
 #include "fwc/xml.h"
 
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include "fwc/diag.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
+#include "xml_scan.h"
 
 extern const char fwc_policy_rng[];
 extern const unsigned long fwc_policy_rng_len;
@@ -1846,17 +1849,19 @@ hook_sax(xmlSAXHandler *sax)
  * The streaming path.
  *
  * Building libxml2's tree of a large policy costs more than everything
- * else the compiler does, so a policy is first read with libxml2's
- * streaming reader, which validates against the same schema as it goes
- * and keeps only the element being read. Our tree is built directly, with
- * positions from a scan of the source that follows the reader tag by tag.
+ * else the compiler does, so a policy that our own reader gave up on
+ * (valid documents outside its subset: CDATA sections, processing
+ * instructions ...) is next read with libxml2's streaming reader, which
+ * validates against the same schema as it goes and keeps only the element
+ * being read. Our tree is built directly, with positions from a scan of
+ * the source that follows the reader tag by tag.
  * The streaming path gives up, reporting nothing, on anything it does not
  * handle exactly as the tree path does: any libxml2 error or warning, an
  * invalid document, a DOCTYPE, namespaces, limits reached, text in more
  * than one piece. The input is then parsed again by the tree path, which
- * reports the problems. tests/unit/test_xml_stream.c checks that both
- * paths give the same tree on every policy of the tests and the fuzz
- * corpus.
+ * reports the problems. tests/unit/test_xml_stream.c checks that the
+ * fast paths and the tree path give the same tree on every policy of the
+ * tests and the fuzz corpora.
  */
 
 /* An element being read: our node and its children so far. */
@@ -2224,6 +2229,16 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	unsigned int errors_before = ps->dg->errors;
 	int rc = -1;
 
+	/* Our own reader takes valid policies in the subset it handles;
+	 * on anything else it gives up silently and libxml2 reads the
+	 * file as before. */
+	if ((ps->lim.path == FWC_XML_PATH_AUTO ||
+		ps->lim.path == FWC_XML_PATH_SCAN) &&
+	    fwc_xml_scan(
+		ps->a, ps->t, ps->file, ps->src, ps->len, &ps->lim, root) == 0)
+		return 0;
+	if (ps->lim.path == FWC_XML_PATH_SCAN)
+		return -1;
 	lines_init(&ps->lines, ps->src, ps->len);
 	if (check_size(ps, ps->len) < 0)
 		return -1;

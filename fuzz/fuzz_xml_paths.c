@@ -1,9 +1,10 @@
-/* libFuzzer harness comparing the two ways the XML front end reads a
- * document (compiler/xml.c): the streaming path and libxml2's tree. When
- * the streaming path accepts an input, the tree path must accept it too
- * and give the same tree, locations included; when it gives up, it must
- * have reported nothing of its own. Any difference aborts. The same check
- * runs over the project's policies in tests/unit/test_xml_stream.c. */
+/* libFuzzer harness comparing the ways the XML front end reads a
+ * document (compiler/xml.c): its own reader (compiler/xml_scan.c) and
+ * libxml2's streaming reader, each against libxml2's tree. When a fast
+ * path accepts an input, the tree path must accept it too and give the
+ * same tree, locations included; when it gives up, it must have reported
+ * nothing of its own. Any difference aborts. The same check runs over
+ * the project's policies in tests/unit/test_xml_stream.c. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,10 +26,11 @@ differ(const char *what)
 	abort();
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Reads data by path and by the tree path and compares. */
+static void
+compare(const uint8_t *data, size_t size, enum fwc_xml_path path)
 {
-	const struct fwc_xml_limits ls = { .path = FWC_XML_PATH_STREAM };
+	const struct fwc_xml_limits ls = { .path = path };
 	const struct fwc_xml_limits lt = { .path = FWC_XML_PATH_TREE };
 	struct fwc_arena *as = fwc_arena_new();
 	struct fwc_arena *at = fwc_arena_new();
@@ -55,7 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    at, &dt, "fuzz.xml", (const char *)data, size, &lt, &rt);
 	if (s == 0) {
 		if (t != 0)
-			differ("streaming accepts, tree rejects");
+			differ(path == FWC_XML_PATH_SCAN
+				   ? "scan accepts, tree rejects"
+				   : "streaming accepts, tree rejects");
 		char buf[512];
 
 		if (xtree_diff(rs, rt, buf, sizeof(buf)) != NULL)
@@ -65,11 +69,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwc_diag_flush(&dt);
 	fclose(fs);
 	fclose(ft);
+	if (s == 0 && nt != 0)
+		differ("fast path accepts, tree path reports");
 	if (s != 0 && ns != 0 && (t == 0 || strcmp(ms, mt) != 0))
-		differ("streaming gave up with a report of its own");
+		differ("fast path gave up with a report of its own");
 	free(ms);
 	free(mt);
 	fwc_arena_release(as);
 	fwc_arena_release(at);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	compare(data, size, FWC_XML_PATH_SCAN);
+	compare(data, size, FWC_XML_PATH_STREAM);
 	return 0;
 }

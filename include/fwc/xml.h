@@ -41,12 +41,15 @@ struct fwc_xml_limits {
 	 * duplicates in quadratic time, so this is enforced before it
 	 * parses. */
 	unsigned int max_attrs;
-	/* Which way to read (tests compare the two; see xml.c). */
+	/* Which way to read (tests compare them; see xml.c). */
 	enum fwc_xml_path {
-		FWC_XML_PATH_AUTO,   /* streaming, else libxml2's tree */
+		FWC_XML_PATH_AUTO,   /* our reader, else streaming, else
+					libxml2's tree */
 		FWC_XML_PATH_TREE,   /* libxml2's tree only */
-		FWC_XML_PATH_STREAM, /* streaming only: -1 and no report
-					when it gives up */
+		FWC_XML_PATH_STREAM, /* libxml2's streaming reader only: -1
+					and no report when it gives up */
+		FWC_XML_PATH_SCAN,   /* our reader only (xml_scan.c): -1
+					and no report when it gives up */
 	} path;
 };
 
@@ -65,7 +68,9 @@ int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
 /* Same, with the tree's skeleton (nodes, attribute arrays, element and
  * attribute names) allocated from tree and everything a caller keeps
  * (attribute values, text, the file name of locations) from a: releasing
- * tree once the tree has been read leaves every kept string valid. */
+ * tree once the tree has been read leaves every kept string valid. (Names
+ * may also point to storage that lives as long as the process: our
+ * reader's schema model.) */
 int fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
     struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);

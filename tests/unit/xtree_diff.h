@@ -46,9 +46,9 @@ xtree_diff(
 		    !xtree_same_loc(&s->attrs[i].loc, &t->attrs[i].loc))
 			why = "attribute name, value or position";
 	if (why != NULL) {
-		snprintf(buf, len, "<%s> at %u:%u (stream) / %u:%u (tree): %s",
-		    s->name, s->loc.line, s->loc.col, t->loc.line, t->loc.col,
-		    why);
+		snprintf(buf, len,
+		    "<%s> at %u:%u (fast path) / %u:%u (tree): %s", s->name,
+		    s->loc.line, s->loc.col, t->loc.line, t->loc.col, why);
 		return buf;
 	}
 	for (size_t i = 0; i < s->n_kids; i++) {
