@@ -8,15 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "diff.h"
 #include "fwc/arena.h"
 #include "fwc/cli.h"
 #include "fwc/diag.h"
+#include "fwc/phase.h"
 #include "fwc/pipeline.h"
 #include "fwc/strbuf.h"
+#include "ir_wire.h"
 
 const struct fwc_command fwc_cmd_diff;
 
@@ -133,6 +137,70 @@ load(const char *spec, const struct fwc_cli_policy_opts *po,
 	return rc;
 }
 
+/* NEW compiled in a child process (analysis/child.h) while the parent
+ * compiles OLD: the child sends the program back in binary form
+ * (analysis/ir_wire.h). */
+struct job {
+	const char *spec;
+	const struct fwc_cli_policy_opts *po;
+};
+
+static int
+compile_and_send(void *ctx, struct fwc_strbuf *out)
+{
+	const struct job *j = ctx;
+	struct fwc_arena *a = fwc_arena_new();
+	struct fwc_program *p = NULL;
+	int rc = load(j->spec, j->po, a, &p);
+
+	if (rc == 0)
+		fwc_ir_wire_write(p, out);
+	fwc_arena_release(a);
+	return rc;
+}
+
+/* Compiles both policies, NEW in a child when one can be started (not
+ * with FWC_DIFF_FORK=0), else one after the other. Diagnostics come in
+ * the same order either way: OLD's, then NEW's (none when OLD fails). */
+static int
+load_both(const char *files[2], const struct fwc_cli_policy_opts *po,
+    struct fwc_arena *a, struct fwc_program **old, struct fwc_program **new)
+{
+	const char *env = getenv("FWC_DIFF_FORK");
+	struct job j = { files[1], po };
+	struct fwc_child child;
+	bool forked = (env == NULL || strcmp(env, "0") != 0) &&
+		      fwc_child_start(&child, compile_and_send, &j) == 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int crc;
+	int rc;
+
+	rc = load(files[0], po, a, old);
+	if (!forked)
+		return rc == 0 ? load(files[1], po, a, new) : rc;
+	if (rc == 0 && fwc_child_finish(&child, &crc, &buf, &len) == 0 &&
+	    (crc != 0 || fwc_ir_wire_read(a, buf, len, new) == 0)) {
+		fwc_child_replay(&child);
+		fwc_phase_mark("receive", a);
+		if (fwc_phase_enabled()) {
+			struct rusage ru;
+
+			if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+				fprintf(stderr,
+				    "fwc: child (NEW) peak rss %ld MB\n",
+				    ru.ru_maxrss / 1024);
+		}
+		rc = crc;
+	} else if (rc == 0) {
+		/* The child failed: compile NEW here after all. */
+		rc = load(files[1], po, a, new);
+	}
+	free(buf);
+	fwc_child_close(&child);
+	return rc;
+}
+
 static int
 run(int argc, char **argv)
 {
@@ -191,9 +259,7 @@ run(int argc, char **argv)
 		return fwc_cli_usage_error(&fwc_cmd_diff,
 		    "unknown format '%s' (text, json or markdown)", format);
 	a = fwc_arena_new();
-	rc = load(files[0], &po, a, &old);
-	if (rc == 0)
-		rc = load(files[1], &po, a, &new);
+	rc = load_both(files, &po, a, &old, &new);
 	if (rc != 0) {
 		fwc_arena_release(a);
 		return rc;
@@ -207,10 +273,12 @@ run(int argc, char **argv)
 		return FWC_EXIT_REJECTED;
 	}
 	differ = fwc_diff_programs(a, old, new, only, &d);
+	fwc_phase_mark("diff", a);
 	fwc_strbuf_init(&sb);
 	fwc_diff_render(&d, fmt, files[0], files[1], &sb);
 	rc = fwc_cli_write_output(NULL, sb.buf, sb.len);
 	fwc_strbuf_release(&sb);
+	fwc_phase_mark("render", NULL);
 	fwc_arena_release(a);
 	if (rc != 0)
 		return rc;

@@ -11,6 +11,7 @@
  * outside the boxes of the rules that differ. */
 #include "diff.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 
 #define MAX_BOXES 16
 
+bool fwc_diff_whole_space;
+
 static void
 add_change(
     struct fwc_arena *a, struct fwc_diff *d, const struct fwc_diff_change *c)
@@ -28,47 +31,69 @@ add_change(
 	FWC_VEC_PUSH(a, d->changes, d->n_changes, d->cap_changes, *c);
 }
 
-/* Splits region r by the rule of rs that decides each packet. Calls fn
- * for each non-empty part with the rule (NULL = default). */
+/* The rules of one group on one side: indices into the ruleset (ascending)
+ * and each rule's packet set within the group's region (empty for rules
+ * to skip). */
+struct side {
+	const struct fwc_ruleset *rs;
+	const size_t *idx;
+	size_t n;
+	int *rb;
+};
+
+/* One part of a region: the packets that rule (NULL = the default)
+ * decides; idx is its rule index, SIZE_MAX for the default. */
 struct part {
 	const struct fwc_ir_rule *rule;
+	size_t idx;
 	int set;
 };
 
+/* Splits region r by the rule of s that decides each packet (first match
+ * in stored order, else the default); returns the number of non-empty
+ * parts, in rule order with the default last, in *out (heap). */
 static size_t
-split(const struct fwc_ruleset *rs, enum fwc_chain c, const int *rb, int r,
-    struct part *out, size_t max)
+split(const struct side *s, enum fwc_chain c, int r, struct part **out)
 {
 	int rem = fwc_space_get(r);
 	size_t n = 0;
+	size_t cap = 16;
+	struct part *p = fwc_xmalloc(cap * sizeof(*p));
 
-	for (size_t i = 0; i < rs->n_rules && !fwc_space_is_empty(rem); i++) {
-		const struct fwc_ir_rule *rule = &rs->rules[i];
+	for (size_t k = 0; k < s->n && !fwc_space_is_empty(rem); k++) {
+		const struct fwc_ir_rule *rule = &s->rs->rules[s->idx[k]];
 		int x;
 		int m;
 
-		if (rule->chain != c || !rs->has_chain[c] ||
-		    fwc_space_is_empty(rb[i]))
+		if (rule->chain != c || !s->rs->has_chain[c] ||
+		    fwc_space_is_empty(s->rb[k]))
 			continue;
-		x = fwc_space_and(rb[i], rem);
-		if (fwc_space_is_empty(x) || n == max - 1) {
+		x = fwc_space_and(s->rb[k], rem);
+		if (fwc_space_is_empty(x)) {
 			fwc_space_put(x);
 			continue;
 		}
-		out[n].rule = rule;
-		out[n].set = x;
+		if (n + 1 == cap) {
+			cap *= 2;
+			p = fwc_xrealloc(p, cap * sizeof(*p));
+		}
+		p[n].rule = rule;
+		p[n].idx = s->idx[k];
+		p[n].set = x;
 		n++;
 		m = fwc_space_minus(rem, x);
 		fwc_space_put(rem);
 		rem = m;
 	}
 	if (!fwc_space_is_empty(rem)) {
-		out[n].rule = NULL;
-		out[n].set = rem;
+		p[n].rule = NULL;
+		p[n].idx = SIZE_MAX;
+		p[n].set = rem;
 		n++;
 	} else {
 		fwc_space_put(rem);
 	}
+	*out = p;
 	return n;
 }
 
@@ -104,6 +129,7 @@ describe_part(struct fwc_arena *a, struct fwc_diff *d,
 			pb.f[f] = fwc_space_project(set, (enum fwc_field)f);
 		fwc_region_describe(a, sp, &pb, set, namer, &c.t);
 		c.n_regions = n;
+		c.box_idx = 0;
 		fwc_space_example(sp, set, &c.ex);
 		c.ex.chain = c.chain;
 		fwc_strbuf_init(&sb);
@@ -119,14 +145,16 @@ describe_part(struct fwc_arena *a, struct fwc_diff *d,
 		struct fwc_strbuf sb;
 		int prod = fwc_space_get(set);
 
-		fwc_region_describe(a, sp, &boxes[i], set, namer, &c.t);
-		c.n_regions = 1;
-		for (int f = 0; f < FWC_F_NR; f++) {
+		/* The packets of box i: all of set when it is one box. */
+		for (int f = 0; f < FWC_F_NR && n > 1; f++) {
 			int x = fwc_space_and(prod, boxes[i].f[f]);
 
 			fwc_space_put(prod);
 			prod = x;
 		}
+		fwc_region_describe(a, sp, &boxes[i], prod, namer, &c.t);
+		c.n_regions = 1;
+		c.box_idx = i;
 		fwc_space_example(sp, prod, &c.ex);
 		c.ex.chain = c.chain;
 		fwc_space_put(prod);
@@ -139,25 +167,31 @@ describe_part(struct fwc_arena *a, struct fwc_diff *d,
 	}
 }
 
-#define MAX_PARTS 256
-
 static void
 diff_region(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
-    const struct fwc_ruleset *o, const struct fwc_ruleset *n, const int *rb_o,
-    const int *rb_n, enum fwc_chain c, int region, enum fwc_diff_what what)
+    const struct side *os, const struct side *ns, enum fwc_chain c, int region,
+    enum fwc_diff_what what)
 {
-	struct part *np = fwc_xmalloc(MAX_PARTS * sizeof(*np));
-	struct part *op = fwc_xmalloc(MAX_PARTS * sizeof(*op));
-	size_t nn = split(n, c, rb_n, region, np, MAX_PARTS);
-	size_t no = split(o, c, rb_o, region, op, MAX_PARTS);
+	struct part *np;
+	struct part *op;
+	size_t nn = split(ns, c, region, &np);
+	size_t no = split(os, c, region, &op);
+	/* Rules whose boxes do not meet share no packet, unless interface
+	 * names beyond the table's limit share an index. */
+	bool by_box = sp->n_ifnames < FWC_SPACE_MAX_IFACES;
 
 	/* Each packet of the region has one decider on each side: the parts
 	 * of the two splits pair up. */
 	for (size_t i = 0; i < nn; i++) {
 		for (size_t j = 0; j < no; j++) {
 			struct fwc_diff_change t;
-			int x = fwc_space_and(np[i].set, op[j].set);
+			int x;
 
+			if (by_box && np[i].rule != NULL &&
+			    op[j].rule != NULL &&
+			    !fwc_rules_meet(np[i].rule, op[j].rule))
+				continue;
+			x = fwc_space_and(np[i].set, op[j].set);
 			if (fwc_space_is_empty(x)) {
 				fwc_space_put(x);
 				continue;
@@ -165,13 +199,15 @@ diff_region(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
 			memset(&t, 0, sizeof(t));
 			t.what = what;
 			t.allow = what == FWC_DIFF_ALLOW;
-			t.ep = n->name;
-			t.kind = n->kind;
+			t.ep = ns->rs->name;
+			t.kind = ns->rs->kind;
 			t.chain = c;
 			t.new_rule = np[i].rule;
 			t.old_rule = op[j].rule;
-			t.new_def = chain_default(n, c);
-			t.old_def = chain_default(o, c);
+			t.new_idx = np[i].idx;
+			t.old_idx = op[j].idx;
+			t.new_def = chain_default(ns->rs, c);
+			t.old_def = chain_default(os->rs, c);
 			describe_part(a, d, sp, &t, x);
 			fwc_space_put(x);
 		}
@@ -184,32 +220,138 @@ diff_region(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
 	free(op);
 }
 
-/* The packet set of each used rule of chain c within `within`. */
-static int *
-rule_sets(const struct fwc_space *sp, const struct fwc_ruleset *rs,
-    enum fwc_chain c, const bool *use, int within)
+/* The packet set of each rule of a side (empty for other chains). */
+static void
+side_sets(const struct fwc_space *sp, struct side *s, enum fwc_chain c)
 {
-	int *rb = fwc_xcalloc(rs->n_rules + 1, sizeof(int));
+	s->rb = fwc_xcalloc(s->n + 1, sizeof(int));
+	for (size_t k = 0; k < s->n; k++) {
+		const struct fwc_ir_rule *r = &s->rs->rules[s->idx[k]];
 
-	for (size_t i = 0; i < rs->n_rules; i++) {
-		int b;
-
-		rb[i] = fwc_space_false();
-		if (rs->rules[i].chain != c || !use[i])
-			continue;
-		b = fwc_space_rule(sp, &rs->rules[i]);
-		rb[i] = fwc_space_and(b, within);
-		fwc_space_put(b);
+		s->rb[k] =
+		    r->chain == c ? fwc_space_rule(sp, r) : fwc_space_false();
 	}
-	return rb;
+}
+
+/* Restricts the side's sets to within; a changed rule's set (changed may
+ * be NULL) is part of within already. */
+static void
+side_within(struct side *s, int within, const bool *changed)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		int x;
+
+		if (changed != NULL && changed[s->idx[k]])
+			continue;
+		x = fwc_space_and(s->rb[k], within);
+		fwc_space_put(s->rb[k]);
+		s->rb[k] = x;
+	}
 }
 
 static void
-rule_sets_free(int *rb, size_t n)
+side_free(struct side *s)
 {
-	for (size_t i = 0; i < n; i++)
-		fwc_space_put(rb[i]);
-	free(rb);
+	for (size_t k = 0; k < s->n; k++)
+		fwc_space_put(s->rb[k]);
+	free(s->rb);
+}
+
+/* What a side does with the new connections of within (first match over
+ * its rules, else the chain default; a chain the ruleset does not have
+ * accepts everything): as fwc_space_chain_sets() over the side's rules. */
+static void
+side_verdicts(const struct side *s, enum fwc_chain c, int within,
+    struct fwc_verdicts *out)
+{
+	enum fwc_action def = chain_default(s->rs, c);
+	int acc =
+	    fwc_space_get(def == FWC_ACT_ACCEPT ? within : fwc_space_false());
+	int rej =
+	    fwc_space_get(def == FWC_ACT_REJECT ? within : fwc_space_false());
+	int all;
+
+	/* Backwards: a rule decides every packet it matches, overriding what
+	 * the rules after it would have decided. */
+	for (size_t k = s->n; k-- > 0;) {
+		const struct fwc_ir_rule *r = &s->rs->rules[s->idx[k]];
+		int m;
+		int x;
+
+		if (r->chain != c || !s->rs->has_chain[c] ||
+		    fwc_space_is_empty(s->rb[k]))
+			continue;
+		m = fwc_space_and(s->rb[k], within);
+		if (!fwc_space_is_empty(m)) {
+			x = r->action == FWC_ACT_ACCEPT
+				? fwc_space_or(acc, m)
+				: fwc_space_minus(acc, m);
+			fwc_space_put(acc);
+			acc = x;
+			x = r->action == FWC_ACT_REJECT
+				? fwc_space_or(rej, m)
+				: fwc_space_minus(rej, m);
+			fwc_space_put(rej);
+			rej = x;
+		}
+		fwc_space_put(m);
+	}
+	out->accept = acc;
+	out->reject = rej;
+	all = fwc_space_or(acc, rej);
+	out->drop = fwc_space_minus(within, all);
+	fwc_space_put(all);
+}
+
+/* Compares one group of rules of chain c within `within` (the sides'
+ * sets restricted to it). */
+static void
+diff_group(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_space *sp,
+    const struct side *os, const struct side *ns, enum fwc_chain c, int within)
+{
+	struct fwc_verdicts vo;
+	struct fwc_verdicts vn;
+	int ch[FWC_DIFF_WHAT_NR];
+
+	side_verdicts(os, c, within, &vo);
+	side_verdicts(ns, c, within, &vn);
+	ch[FWC_DIFF_ALLOW] = fwc_space_minus(vn.accept, vo.accept);
+	ch[FWC_DIFF_DENY] = fwc_space_minus(vo.accept, vn.accept);
+	ch[FWC_DIFF_REJECT] = fwc_space_and(vn.reject, vo.drop);
+	ch[FWC_DIFF_DROP] = fwc_space_and(vn.drop, vo.reject);
+	for (int w = 0; w < FWC_DIFF_WHAT_NR; w++) {
+		if (!fwc_space_is_empty(ch[w]))
+			diff_region(
+			    a, d, sp, os, ns, c, ch[w], (enum fwc_diff_what)w);
+		fwc_space_put(ch[w]);
+	}
+	fwc_space_verdicts_put(&vo);
+	fwc_space_verdicts_put(&vn);
+}
+
+/* The part of a group's packet set where its rules can differ: the union
+ * of its changed rules' sets. */
+static int
+group_within(const struct side *os, const struct side *ns,
+    const struct fwc_narrow_groups *g)
+{
+	int w = fwc_space_false();
+
+	for (int side = 0; side < 2; side++) {
+		const struct side *s = side ? ns : os;
+		const bool *changed = side ? g->changed_n : g->changed_o;
+
+		for (size_t k = 0; k < s->n; k++) {
+			int x;
+
+			if (!changed[s->idx[k]])
+				continue;
+			x = fwc_space_or(w, s->rb[k]);
+			fwc_space_put(w);
+			w = x;
+		}
+	}
+	return w;
 }
 
 static void
@@ -217,63 +359,40 @@ diff_ep(struct fwc_arena *a, struct fwc_diff *d, const struct fwc_ruleset *o,
     const struct fwc_ruleset *n)
 {
 	struct fwc_space sp;
-	bool *use_o = fwc_xcalloc(o->n_rules + 1, sizeof(bool));
-	bool *use_n = fwc_xcalloc(n->n_rules + 1, sizeof(bool));
 
 	fwc_space_reset(&sp);
 	fwc_space_add_ifaces(&sp, o);
 	fwc_space_add_ifaces(&sp, n);
 	for (int ci = 0; ci < FWC_CHAIN_NR; ci++) {
 		enum fwc_chain c = (enum fwc_chain)ci;
-		struct fwc_verdicts vo;
-		struct fwc_verdicts vn;
-		int *rb_o;
-		int *rb_n;
-		int within;
-		int na;
-		int nd;
-		int nr;
-		int ndr;
+		struct fwc_narrow_groups g;
 
 		if (!o->has_chain[c] && !n->has_chain[c])
 			continue;
-		within = fwc_narrow(&sp, o, n, c, use_o, use_n);
-		if (fwc_space_is_empty(within)) {
+		fwc_narrow_groups(&sp, o, n, c, fwc_diff_whole_space, &g);
+		for (size_t k = 0; k < g.n; k++) {
+			const struct fwc_narrow_group *gr = &g.v[k];
+			struct side os = { o, gr->o, gr->n_o, NULL };
+			struct side ns = { n, gr->n, gr->n_n, NULL };
+			int within;
+
+			side_sets(&sp, &os, c);
+			side_sets(&sp, &ns, c);
+			within = g.whole ? fwc_space_domain()
+					 : group_within(&os, &ns, &g);
+			if (!fwc_space_is_empty(within)) {
+				side_within(
+				    &os, within, g.whole ? NULL : g.changed_o);
+				side_within(
+				    &ns, within, g.whole ? NULL : g.changed_n);
+				diff_group(a, d, &sp, &os, &ns, c, within);
+			}
 			fwc_space_put(within);
-			continue;
+			side_free(&os);
+			side_free(&ns);
 		}
-		rb_o = rule_sets(&sp, o, c, use_o, within);
-		rb_n = rule_sets(&sp, n, c, use_n, within);
-		fwc_space_chain_sets(o, c, within, rb_o, &vo);
-		fwc_space_chain_sets(n, c, within, rb_n, &vn);
-		na = fwc_space_minus(vn.accept, vo.accept);
-		nd = fwc_space_minus(vo.accept, vn.accept);
-		nr = fwc_space_and(vn.reject, vo.drop);
-		ndr = fwc_space_and(vn.drop, vo.reject);
-		if (!fwc_space_is_empty(na))
-			diff_region(
-			    a, d, &sp, o, n, rb_o, rb_n, c, na, FWC_DIFF_ALLOW);
-		if (!fwc_space_is_empty(nd))
-			diff_region(
-			    a, d, &sp, o, n, rb_o, rb_n, c, nd, FWC_DIFF_DENY);
-		if (!fwc_space_is_empty(nr))
-			diff_region(a, d, &sp, o, n, rb_o, rb_n, c, nr,
-			    FWC_DIFF_REJECT);
-		if (!fwc_space_is_empty(ndr))
-			diff_region(
-			    a, d, &sp, o, n, rb_o, rb_n, c, ndr, FWC_DIFF_DROP);
-		rule_sets_free(rb_o, o->n_rules);
-		rule_sets_free(rb_n, n->n_rules);
-		fwc_space_put(na);
-		fwc_space_put(nd);
-		fwc_space_put(nr);
-		fwc_space_put(ndr);
-		fwc_space_verdicts_put(&vo);
-		fwc_space_verdicts_put(&vn);
-		fwc_space_put(within);
+		fwc_narrow_groups_free(&g);
 	}
-	free(use_o);
-	free(use_n);
 }
 
 static int
@@ -292,7 +411,16 @@ cmp_change(const void *x, const void *y)
 		return r;
 	if (a->chain != b->chain)
 		return a->chain < b->chain ? -1 : 1;
-	return strcmp(a->text, b->text);
+	r = strcmp(a->text, b->text);
+	if (r != 0)
+		return r;
+	if (a->new_idx != b->new_idx)
+		return a->new_idx < b->new_idx ? -1 : 1;
+	if (a->old_idx != b->old_idx)
+		return a->old_idx < b->old_idx ? -1 : 1;
+	if (a->box_idx != b->box_idx)
+		return a->box_idx < b->box_idx ? -1 : 1;
+	return 0;
 }
 
 static void

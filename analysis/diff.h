@@ -38,6 +38,12 @@ struct fwc_diff_change {
 	enum fwc_action new_def;
 	enum fwc_action old_def;
 	const char *text; /* fwc_region_format() of t, for sorting */
+	/* Last sort keys, so that equal-looking changes keep one order:
+	 * the deciders' rule indices (SIZE_MAX = default) and the region's
+	 * number within its part. */
+	size_t new_idx;
+	size_t old_idx;
+	size_t box_idx;
 };
 
 enum fwc_diff_ep_status { FWC_DIFF_EP_ADDED, FWC_DIFF_EP_REMOVED };
@@ -73,6 +79,11 @@ struct fwc_diff {
  * disappears. */
 bool fwc_diff_programs(struct fwc_arena *a, const struct fwc_program *old,
     const struct fwc_program *new, const char *only, struct fwc_diff *out);
+
+/* For tests: when set, fwc_diff_programs() compares every chain over the
+ * whole packet space with every rule, without narrowing; the result must
+ * be the same. */
+extern bool fwc_diff_whole_space;
 
 enum fwc_diff_format { FWC_DIFF_TEXT, FWC_DIFF_JSON, FWC_DIFF_MARKDOWN };
 

@@ -13,6 +13,7 @@
  * sets. */
 #include "narrow.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,20 +120,6 @@ deny_first(const struct fwc_ruleset *rs, enum fwc_chain c)
 	return true;
 }
 
-static struct key *
-chain_keys(const struct fwc_ruleset *rs, enum fwc_chain c, size_t *n)
-{
-	struct key *k = fwc_xmalloc((rs->n_rules + 1) * sizeof(*k));
-
-	*n = 0;
-	for (size_t i = 0; i < rs->n_rules; i++)
-		if (rs->rules[i].chain == c)
-			k[(*n)++] = rule_key(&rs->rules[i], i);
-	if (*n > 0)
-		qsort(k, *n, sizeof(*k), cmp_key);
-	return k;
-}
-
 static bool
 sets_meet(const struct fwc_ir_set *a, const struct fwc_ir_set *b)
 {
@@ -203,6 +190,7 @@ struct dst_entry {
 	struct fwc_ivl iv;
 	enum fwc_family fam;
 	const struct fwc_ir_rule *r;
+	size_t id; /* the caller's number for r */
 };
 
 struct changed {
@@ -210,20 +198,24 @@ struct changed {
 	size_t n;
 	size_t cap;
 	const struct fwc_ir_rule **wild; /* dst == NULL */
+	size_t *wild_id;
 	size_t n_wild;
 	size_t cap_wild;
 	struct fwc_u128 *maxhi; /* running maximum of iv.hi over v[0..i] */
 };
 
 static void
-changed_add(struct changed *c, const struct fwc_ir_rule *r)
+changed_add(struct changed *c, const struct fwc_ir_rule *r, size_t id)
 {
 	if (r->dst == NULL) {
 		if (c->n_wild == c->cap_wild) {
 			c->cap_wild = c->cap_wild ? 2 * c->cap_wild : 16;
 			c->wild = fwc_xrealloc(
 			    c->wild, c->cap_wild * sizeof(*c->wild));
+			c->wild_id = fwc_xrealloc(
+			    c->wild_id, c->cap_wild * sizeof(*c->wild_id));
 		}
+		c->wild_id[c->n_wild] = id;
 		c->wild[c->n_wild++] = r;
 		return;
 	}
@@ -235,6 +227,7 @@ changed_add(struct changed *c, const struct fwc_ir_rule *r)
 		c->v[c->n].iv = r->dst->v[i];
 		c->v[c->n].fam = r->dst->family;
 		c->v[c->n].r = r;
+		c->v[c->n].id = id;
 		c->n++;
 	}
 }
@@ -268,14 +261,16 @@ changed_finish(struct changed *c)
  * until fn returns true; returns whether it did. */
 static bool
 changed_walk(const struct changed *c, const struct fwc_ir_rule *r,
-    bool (*fn)(void *ctx, const struct fwc_ir_rule *hit), void *ctx)
+    bool (*fn)(void *ctx, const struct fwc_ir_rule *hit, size_t id), void *ctx)
 {
 	for (size_t k = 0; k < c->n_wild; k++)
-		if (rules_meet(r, c->wild[k]) && fn(ctx, c->wild[k]))
+		if (rules_meet(r, c->wild[k]) &&
+		    fn(ctx, c->wild[k], c->wild_id[k]))
 			return true;
 	if (r->dst == NULL) {
 		for (size_t k = 0; k < c->n; k++)
-			if (rules_meet(r, c->v[k].r) && fn(ctx, c->v[k].r))
+			if (rules_meet(r, c->v[k].r) &&
+			    fn(ctx, c->v[k].r, c->v[k].id))
 				return true;
 		return false;
 	}
@@ -301,7 +296,8 @@ changed_walk(const struct changed *c, const struct fwc_ir_rule *r,
 			    fwc_u128_cmp(c->maxhi[k], q->lo) < 0)
 				break;
 			if (fwc_u128_cmp(c->v[k].iv.hi, q->lo) >= 0 &&
-			    rules_meet(r, c->v[k].r) && fn(ctx, c->v[k].r))
+			    rules_meet(r, c->v[k].r) &&
+			    fn(ctx, c->v[k].r, c->v[k].id))
 				return true;
 		}
 	}
@@ -309,10 +305,11 @@ changed_walk(const struct changed *c, const struct fwc_ir_rule *r,
 }
 
 static bool
-stop_at_first(void *ctx, const struct fwc_ir_rule *hit)
+stop_at_first(void *ctx, const struct fwc_ir_rule *hit, size_t id)
 {
 	(void)ctx;
 	(void)hit;
+	(void)id;
 	return true;
 }
 
@@ -328,6 +325,7 @@ changed_release(struct changed *c)
 {
 	free(c->v);
 	free(c->wild);
+	free(c->wild_id);
 	free(c->maxhi);
 }
 
@@ -339,8 +337,9 @@ struct each_ctx {
 };
 
 static bool
-each_hit(void *ctx, const struct fwc_ir_rule *hit)
+each_hit(void *ctx, const struct fwc_ir_rule *hit, size_t id)
 {
+	(void)id;
 	const struct each_ctx *e = ctx;
 
 	e->fn(e->ctx, hit);
@@ -369,7 +368,7 @@ fwc_rule_index_new(void)
 void
 fwc_rule_index_add(struct fwc_rule_index *ix, const struct fwc_ir_rule *r)
 {
-	changed_add(&ix->c, r);
+	changed_add(&ix->c, r, 0);
 }
 
 void
@@ -412,7 +411,7 @@ add_changed(const struct fwc_space *sp, const struct fwc_ir_rule *r,
 	fwc_space_put(b);
 	fwc_space_put(*within);
 	*within = x;
-	changed_add(ch, r);
+	changed_add(ch, r, 0);
 }
 
 static void
@@ -457,76 +456,286 @@ same_deny_order(const struct fwc_ruleset *o, const struct fwc_ruleset *n,
 	}
 }
 
-int
-fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
-    const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n)
+/* Marks in changed_o / changed_n (arrays of n_rules, zeroed) the rules of
+ * chain c that are not present on the other side with the same content
+ * (as a multiset). Returns false when narrowing does not apply (see
+ * fwc_narrow()); the marks are then meaningless. */
+static bool
+find_changed(const struct fwc_ruleset *o, const struct fwc_ruleset *n,
+    enum fwc_chain c, bool *changed_o, bool *changed_n)
 {
-	struct key *ko;
-	struct key *kn;
-	size_t no;
-	size_t nn;
-	size_t i = 0;
-	size_t j = 0;
-	int within;
-	struct changed ch;
+	struct key *tab;
+	bool *used;
+	size_t cap = 64;
 	bool *common_o;
 	bool *common_n;
 	bool same;
 
 	if (o->has_chain[c] != n->has_chain[c] ||
 	    (o->has_chain[c] && o->chain_default[c] != n->chain_default[c]) ||
-	    !deny_first(o, c) || !deny_first(n, c)) {
-		use_all(o, c, use_o);
-		use_all(n, c, use_n);
-		return fwc_space_domain();
-	}
-	ko = chain_keys(o, c, &no);
-	kn = chain_keys(n, c, &nn);
+	    !deny_first(o, c) || !deny_first(n, c))
+		return false;
+	/* OLD's rules in a hash table by key (in rule order, so that equal
+	 * rules pair up in order), each matched at most once by NEW's. */
+	while (cap < 2 * o->n_rules + 2)
+		cap *= 2;
+	tab = fwc_xmalloc(cap * sizeof(*tab));
+	used = fwc_xcalloc(cap, sizeof(bool));
+	for (size_t h = 0; h < cap; h++)
+		tab[h].idx = SIZE_MAX;
 	common_o = fwc_xcalloc(o->n_rules + 1, sizeof(bool));
 	common_n = fwc_xcalloc(n->n_rules + 1, sizeof(bool));
-	for (i = 0, j = 0; i < no && j < nn;) {
-		int r = cmp_key(&ko[i], &kn[j]);
+	for (size_t i = 0; i < o->n_rules; i++) {
+		struct key k;
+		size_t h;
 
-		if (r == 0) {
-			common_o[ko[i++].idx] = true;
-			common_n[kn[j++].idx] = true;
-		} else if (r < 0) {
-			i++;
-		} else {
-			j++;
-		}
+		if (o->rules[i].chain != c)
+			continue;
+		k = rule_key(&o->rules[i], i);
+		h = (size_t)k.a & (cap - 1);
+		while (tab[h].idx != SIZE_MAX)
+			h = (h + 1) & (cap - 1);
+		tab[h] = k;
 	}
+	for (size_t j = 0; j < n->n_rules; j++) {
+		struct key k;
+		size_t h;
+
+		if (n->rules[j].chain != c)
+			continue;
+		k = rule_key(&n->rules[j], j);
+		h = (size_t)k.a & (cap - 1);
+		while (tab[h].idx != SIZE_MAX &&
+		       (used[h] || cmp_key(&tab[h], &k) != 0))
+			h = (h + 1) & (cap - 1);
+		if (tab[h].idx == SIZE_MAX) {
+			changed_n[j] = true;
+			continue;
+		}
+		used[h] = true;
+		common_o[tab[h].idx] = true;
+		common_n[j] = true;
+	}
+	for (size_t i = 0; i < o->n_rules; i++)
+		changed_o[i] = o->rules[i].chain == c && !common_o[i];
 	same = same_deny_order(o, n, c, common_o, common_n);
 	free(common_o);
 	free(common_n);
-	if (!same) {
-		free(ko);
-		free(kn);
+	free(tab);
+	free(used);
+	return same;
+}
+
+int
+fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
+    const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n)
+{
+	int within;
+	struct changed ch;
+	bool *changed_o = fwc_xcalloc(o->n_rules + 1, sizeof(bool));
+	bool *changed_n = fwc_xcalloc(n->n_rules + 1, sizeof(bool));
+
+	if (!find_changed(o, n, c, changed_o, changed_n)) {
+		free(changed_o);
+		free(changed_n);
 		use_all(o, c, use_o);
 		use_all(n, c, use_n);
 		return fwc_space_domain();
 	}
 	within = fwc_space_false();
 	memset(&ch, 0, sizeof(ch));
-	i = 0;
-	j = 0;
-	while (i < no || j < nn) {
-		int r = i == no ? 1 : j == nn ? -1 : cmp_key(&ko[i], &kn[j]);
-
-		if (r == 0) {
-			i++;
-			j++;
-		} else if (r < 0) {
-			add_changed(sp, &o->rules[ko[i++].idx], &within, &ch);
-		} else {
-			add_changed(sp, &n->rules[kn[j++].idx], &within, &ch);
-		}
-	}
-	free(ko);
-	free(kn);
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (changed_o[i])
+			add_changed(sp, &o->rules[i], &within, &ch);
+	for (size_t i = 0; i < n->n_rules; i++)
+		if (changed_n[i])
+			add_changed(sp, &n->rules[i], &within, &ch);
+	free(changed_o);
+	free(changed_n);
 	changed_finish(&ch);
 	mark_use(o, c, &ch, use_o);
 	mark_use(n, c, &ch, use_n);
 	changed_release(&ch);
 	return within;
+}
+
+/* Groups: the changed rules are numbered (OLD's first, then NEW's) and
+ * joined, with a union-find, whenever one rule of the chain meets two of
+ * them; each rule that meets a changed rule joins that rule's group. */
+static size_t
+uf_find(size_t *parent, size_t x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+struct hits {
+	size_t *parent;
+	size_t first; /* SIZE_MAX until the first hit */
+};
+
+static bool
+join_hit(void *ctx, const struct fwc_ir_rule *hit, size_t id)
+{
+	struct hits *h = ctx;
+	size_t a;
+	size_t b;
+
+	(void)hit;
+	if (h->first == SIZE_MAX) {
+		h->first = id;
+		return false;
+	}
+	a = uf_find(h->parent, h->first);
+	b = uf_find(h->parent, id);
+	if (a != b)
+		h->parent[a < b ? b : a] = a < b ? a : b;
+	return false;
+}
+
+/* rep[i]: a changed rule that rule i meets, or SIZE_MAX. */
+static void
+join_side(const struct fwc_ruleset *rs, enum fwc_chain c,
+    const struct changed *ch, size_t *parent, size_t *rep)
+{
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		struct hits h = { parent, SIZE_MAX };
+
+		if (rs->rules[i].chain == c)
+			changed_walk(ch, &rs->rules[i], join_hit, &h);
+		rep[i] = h.first;
+	}
+}
+
+static void
+group_all(const struct fwc_ruleset *o, const struct fwc_ruleset *n,
+    enum fwc_chain c, struct fwc_narrow_groups *g)
+{
+	struct fwc_narrow_group *gr = fwc_xcalloc(1, sizeof(*gr));
+
+	gr->o = fwc_xmalloc((o->n_rules + 1) * sizeof(size_t));
+	gr->n = fwc_xmalloc((n->n_rules + 1) * sizeof(size_t));
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (o->rules[i].chain == c)
+			gr->o[gr->n_o++] = i;
+	for (size_t i = 0; i < n->n_rules; i++)
+		if (n->rules[i].chain == c)
+			gr->n[gr->n_n++] = i;
+	g->v = gr;
+	g->n = 1;
+}
+
+/* Distributes the rules with rep[i] != SIZE_MAX to the groups. */
+static void
+fill_groups(const struct fwc_ruleset *rs, const size_t *rep, size_t *parent,
+    const size_t *gid, struct fwc_narrow_groups *g, bool old)
+{
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		struct fwc_narrow_group *gr;
+
+		if (rep[i] == SIZE_MAX)
+			continue;
+		gr = &g->v[gid[uf_find(parent, rep[i])]];
+		if (old)
+			gr->o[gr->n_o++] = i;
+		else
+			gr->n[gr->n_n++] = i;
+	}
+}
+
+void
+fwc_narrow_groups(const struct fwc_space *sp, const struct fwc_ruleset *o,
+    const struct fwc_ruleset *n, enum fwc_chain c, bool whole,
+    struct fwc_narrow_groups *g)
+{
+	struct changed ch;
+	size_t m = 0;
+	size_t *parent;
+	size_t *rep_o;
+	size_t *rep_n;
+	size_t *gid;
+	size_t *cnt_o;
+	size_t *cnt_n;
+
+	memset(g, 0, sizeof(*g));
+	g->changed_o = fwc_xcalloc(o->n_rules + 1, sizeof(bool));
+	g->changed_n = fwc_xcalloc(n->n_rules + 1, sizeof(bool));
+	if (whole || !find_changed(o, n, c, g->changed_o, g->changed_n)) {
+		g->whole = true;
+		group_all(o, n, c, g);
+		return;
+	}
+	memset(&ch, 0, sizeof(ch));
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (g->changed_o[i])
+			changed_add(&ch, &o->rules[i], m++);
+	for (size_t i = 0; i < n->n_rules; i++)
+		if (g->changed_n[i])
+			changed_add(&ch, &n->rules[i], m++);
+	changed_finish(&ch);
+	parent = fwc_xmalloc((m + 1) * sizeof(size_t));
+	for (size_t k = 0; k < m; k++)
+		parent[k] = k;
+	rep_o = fwc_xmalloc((o->n_rules + 1) * sizeof(size_t));
+	rep_n = fwc_xmalloc((n->n_rules + 1) * sizeof(size_t));
+	join_side(o, c, &ch, parent, rep_o);
+	join_side(n, c, &ch, parent, rep_n);
+	changed_release(&ch);
+	/* Past the interface table's limit, names share index 0, so rules
+	 * that the index deems apart may share packets: one group. */
+	if (sp->n_ifnames >= FWC_SPACE_MAX_IFACES)
+		for (size_t k = 1; k < m; k++)
+			parent[uf_find(parent, k)] = uf_find(parent, 0);
+	gid = fwc_xmalloc((m + 1) * sizeof(size_t));
+	cnt_o = fwc_xcalloc(m + 1, sizeof(size_t));
+	cnt_n = fwc_xcalloc(m + 1, sizeof(size_t));
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (rep_o[i] != SIZE_MAX)
+			cnt_o[uf_find(parent, rep_o[i])]++;
+	for (size_t i = 0; i < n->n_rules; i++)
+		if (rep_n[i] != SIZE_MAX)
+			cnt_n[uf_find(parent, rep_n[i])]++;
+	for (size_t k = 0; k < m; k++)
+		if (uf_find(parent, k) == k && cnt_o[k] + cnt_n[k] > 0)
+			gid[k] = g->n++;
+	g->v = fwc_xcalloc(g->n + 1, sizeof(*g->v));
+	for (size_t k = 0; k < m; k++) {
+		struct fwc_narrow_group *gr;
+
+		if (uf_find(parent, k) != k || cnt_o[k] + cnt_n[k] == 0)
+			continue;
+		gr = &g->v[gid[k]];
+		gr->o = fwc_xmalloc((cnt_o[k] + 1) * sizeof(size_t));
+		gr->n = fwc_xmalloc((cnt_n[k] + 1) * sizeof(size_t));
+	}
+	fill_groups(o, rep_o, parent, gid, g, true);
+	fill_groups(n, rep_n, parent, gid, g, false);
+	free(parent);
+	free(rep_o);
+	free(rep_n);
+	free(gid);
+	free(cnt_o);
+	free(cnt_n);
+}
+
+void
+fwc_narrow_groups_free(struct fwc_narrow_groups *g)
+{
+	for (size_t k = 0; k < g->n; k++) {
+		free(g->v[k].o);
+		free(g->v[k].n);
+	}
+	free(g->v);
+	free(g->changed_o);
+	free(g->changed_n);
+	memset(g, 0, sizeof(*g));
+}
+
+bool
+fwc_rules_meet(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b)
+{
+	return rules_meet(a, b);
 }

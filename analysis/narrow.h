@@ -5,6 +5,7 @@
 #define FWC_NARROW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "fwc/ir.h"
 #include "fwc/space.h"
@@ -20,6 +21,41 @@
  * returned. */
 int fwc_narrow(const struct fwc_space *sp, const struct fwc_ruleset *o,
     const struct fwc_ruleset *n, enum fwc_chain c, bool *use_o, bool *use_n);
+
+/* The same narrowing, split into independent groups: every rule of chain
+ * c that can match a packet whose fate may differ belongs to exactly one
+ * group, and rules of different groups share no such packet. A group's
+ * part of that packet set is the union of the sets of its changed rules
+ * (changed_o / changed_n: rules without an identical copy on the other
+ * side), and only its own rules can match a packet there, so each group
+ * can be compared on its own with small sets, and the union of the
+ * groups' differences is the difference of the chains. When narrowing
+ * does not apply (see fwc_narrow()), or when asked to (whole: for
+ * tests), g->whole is set and there is one group of every rule of c, to
+ * be compared over the whole domain. */
+struct fwc_narrow_group {
+	size_t *o; /* OLD rule indices, ascending */
+	size_t n_o;
+	size_t *n; /* NEW rule indices, ascending */
+	size_t n_n;
+};
+
+struct fwc_narrow_groups {
+	bool whole;
+	bool *changed_o; /* per OLD rule (not meaningful when whole) */
+	bool *changed_n;
+	struct fwc_narrow_group *v;
+	size_t n;
+};
+
+void fwc_narrow_groups(const struct fwc_space *sp, const struct fwc_ruleset *o,
+    const struct fwc_ruleset *n, enum fwc_chain c, bool whole,
+    struct fwc_narrow_groups *g);
+void fwc_narrow_groups_free(struct fwc_narrow_groups *g);
+
+/* False when no packet can match both rules (their boxes do not meet;
+ * interfaces by name). */
+bool fwc_rules_meet(const struct fwc_ir_rule *a, const struct fwc_ir_rule *b);
 
 /* An index of rules by the destination intervals they match, to find the
  * rules whose boxes meet a given rule's box (a necessary condition for

@@ -219,11 +219,10 @@ set_name(const struct fwc_ir_set *s, int vals, enum fwc_field f,
 
 void
 fwc_region_describe(struct fwc_arena *a, const struct fwc_space *sp,
-    const struct fwc_box *b, int region, const struct fwc_ir_rule *r,
+    const struct fwc_box *b, int prod, const struct fwc_ir_rule *r,
     struct fwc_region_text *out)
 {
 	enum fwc_family fam;
-	int prod = fwc_space_get(region);
 
 	(void)r;
 	memset(out, 0, sizeof(*out));
@@ -250,14 +249,7 @@ fwc_region_describe(struct fwc_arena *a, const struct fwc_space *sp,
 		out->dst_part = out->dst_part_of != NULL;
 	}
 	out->service = service_text(a, b, fam, &out->sport);
-	for (int f = 0; f < FWC_F_NR; f++) {
-		int x = fwc_space_and(prod, b->f[f]);
-
-		fwc_space_put(prod);
-		prod = x;
-	}
 	out->count = fwc_space_count(prod);
-	fwc_space_put(prod);
 }
 
 void

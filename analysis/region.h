@@ -35,10 +35,11 @@ struct fwc_region_text {
 	double count;	     /* see fwc_space_count() */
 };
 
-/* Describes box b (a product region of set region) naming addresses after
- * the sets of rule r where they match (r may be NULL). */
+/* Describes box b, whose packets of interest are prod (counted; prod
+ * lies within b), naming addresses after the sets of rule r where they
+ * match (r may be NULL). */
 void fwc_region_describe(struct fwc_arena *a, const struct fwc_space *sp,
-    const struct fwc_box *b, int region, const struct fwc_ir_rule *r,
+    const struct fwc_box *b, int prod, const struct fwc_ir_rule *r,
     struct fwc_region_text *out);
 /* "hq-clients 10.10.0.0/16 -> mp01 10.0.0.12 tcp/8530" */
 void fwc_region_format(struct fwc_strbuf *sb, const struct fwc_region_text *t);

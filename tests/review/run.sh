@@ -6,7 +6,8 @@
 # cases of tests/review/lint/*.xml (`fwc check`, expected .out); the query
 # cases of tests/review/query/*.args; `fwc verify` on every golden output
 # of every backend, on `nft -j` listings of the golden nft outputs, and on
-# mutated outputs that must fail.
+# mutated outputs that must fail. The diff also runs without its child
+# process (FWC_DIFF_FORK=0), which must change nothing.
 # Run from the repository root; `--update` rewrites the expectations
 # (review the diff like code).
 set -u
@@ -50,6 +51,32 @@ for c in */; do
 		check "$c/expected.$ext" "$tmp/out" "diff $c $fmt"
 	done
 done
+
+# The same in text without the child process that compiles NEW
+# (FWC_DIFF_FORK=0): the same expectations.
+for c in */; do
+	c=${c%/}
+	FWC_DIFF_FORK=0 "$FWC" diff "$c/old.xml" "$c/new.xml" >"$tmp/out" 2>&1
+	echo "exit $?" >>"$tmp/out"
+	check "$c/expected.txt" "$tmp/out" "diff $c text (FWC_DIFF_FORK=0)"
+done
+
+# Diagnostics with and without the child: OLD's first, then NEW's; none of
+# NEW's when OLD is rejected; the same bytes and exit status either way.
+g=$root/tests/golden
+for pair in "ok/15-warnings.xml fail/02-unknown-name.xml" \
+	"fail/02-unknown-name.xml ok/15-warnings.xml" \
+	"ok/15-warnings.xml ok/04-deny-reject-log.xml" \
+	"fail/01-unknown-name-did-you-mean.xml fail/02-unknown-name.xml" \
+	"ok/04-deny-reject-log.xml nothere.xml"; do
+	set -- $pair
+	(cd "$g" && "$FWC" diff "$1" "$2") >"$tmp/fork" 2>&1
+	echo "exit $?" >>"$tmp/fork"
+	(cd "$g" && FWC_DIFF_FORK=0 "$FWC" diff "$1" "$2") >"$tmp/out" 2>&1
+	echo "exit $?" >>"$tmp/out"
+	check "$tmp/out" "$tmp/fork" "diff $1 $2: child and no child"
+done
+set --
 
 # diff --gateway: only the named enforcement point.
 "$FWC" diff --gateway gw-core 09-host-firewall-added/old.xml \
