@@ -1062,12 +1062,13 @@ emit_flavour(const struct flavour *fl, const struct fwc_ruleset *rs,
 		if (!rs->has_chain[i])
 			continue;
 		fwc_strbuf_addf(out, "\n# %s\n", fwc_chain_names[i]);
-		fwc_strbuf_adds(out, x.own[i].buf);
+		fwc_strbuf_addn_flush(out, x.own[i].buf, x.own[i].len);
 	}
 	for (i = 0; i < x.n_cv; i++) {
 		fwc_strbuf_addf(out, "\n# %s: %s\n", x.cv[i]->name,
 		    x.cv[i]->note != NULL ? x.cv[i]->note : "");
-		fwc_strbuf_adds(out, x.cv[i]->body.buf);
+		fwc_strbuf_addn_flush(
+		    out, x.cv[i]->body.buf, x.cv[i]->body.len);
 	}
 	fwc_strbuf_adds(out, "\nCOMMIT\n");
 	release(&x);

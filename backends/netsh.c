@@ -604,7 +604,7 @@ netsh_emit(
 		emit_rule(&x, &rs->rules[i]);
 	emit_settings(&x);
 	emit_header(&x, out);
-	fwc_strbuf_addn(out, body.buf, body.len);
+	fwc_strbuf_addn_flush(out, body.buf, body.len);
 	emit_footer(out);
 	fwc_strbuf_release(&body);
 	return 0;

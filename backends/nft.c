@@ -155,6 +155,7 @@ emit_chain(struct nft *x, const struct fwc_nft_chain *c)
 		fwc_strbuf_adds(x->out, "\t\t");
 		fwc_nft_format_rule(x->out, &c->rules[i]);
 		fwc_strbuf_addc(x->out, '\n');
+		fwc_strbuf_flush(x->out);
 	}
 	fwc_strbuf_adds(x->out, "\t}\n");
 }
@@ -180,6 +181,7 @@ nft_emit(
 			emit_addr_set(&x, t.sets[i]);
 		else
 			emit_list_set(&x, t.sets[i]);
+		fwc_strbuf_flush(out);
 	}
 	for (i = 0; i < t.n_chains; i++)
 		emit_chain(&x, &t.chains[i]);

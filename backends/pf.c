@@ -629,6 +629,7 @@ emit_tables(const struct pf *x)
 			fwc_strbuf_adds(out, " }");
 		}
 		fwc_strbuf_addc(out, '\n');
+		fwc_strbuf_flush(out);
 	}
 	fwc_strbuf_release(&el);
 }
@@ -791,6 +792,7 @@ emit_rule(
 		fwc_strbuf_addc(out, '"');
 	}
 	fwc_strbuf_addc(out, '\n');
+	fwc_strbuf_flush(out);
 }
 
 static const char *

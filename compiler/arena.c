@@ -32,6 +32,16 @@ struct chunk {
 struct fwc_arena {
 	struct chunk *head;
 	size_t next_size;
+	/* Strings are packed end to end, unaligned, in blocks of their
+	 * own: most are short, and rounding each up to max_align_t cost a
+	 * tenth of a large policy's memory. */
+	char *str_free;
+	size_t str_left;
+	/* Sub-arenas (fwc_arena_sub()): released with this one unless
+	 * released before. */
+	struct fwc_arena *parent;
+	struct fwc_arena *subs;
+	struct fwc_arena *next_sub;
 	size_t total;
 	void **adopted; /* heap blocks handed over by fwc_arena_adopt() */
 	size_t n_adopted;
@@ -47,6 +57,17 @@ fwc_arena_new(void)
 	return a;
 }
 
+struct fwc_arena *
+fwc_arena_sub(struct fwc_arena *parent)
+{
+	struct fwc_arena *a = fwc_arena_new();
+
+	a->parent = parent;
+	a->next_sub = parent->subs;
+	parent->subs = a;
+	return a;
+}
+
 void
 fwc_arena_release(struct fwc_arena *a)
 {
@@ -55,6 +76,15 @@ fwc_arena_release(struct fwc_arena *a)
 
 	if (a == NULL)
 		return;
+	while (a->subs != NULL)
+		fwc_arena_release(a->subs);
+	if (a->parent != NULL) {
+		struct fwc_arena **pp = &a->parent->subs;
+
+		while (*pp != a)
+			pp = &(*pp)->next_sub;
+		*pp = a->next_sub;
+	}
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
 		if (c->map_len != 0)
@@ -160,10 +190,26 @@ fwc_arena_alloc(struct fwc_arena *a, size_t n)
 	return p;
 }
 
+/* Bytes of a block of strings; longer strings are allocated alone. */
+#define STR_BLOCK ((size_t)64 << 10)
+#define STR_ALONE ((size_t)1 << 10)
+
 char *
 fwc_arena_strndup(struct fwc_arena *a, const char *s, size_t n)
 {
-	char *p = fwc_arena_alloc(a, n + 1);
+	char *p;
+
+	if (n >= STR_ALONE) {
+		p = fwc_arena_alloc(a, n + 1);
+	} else {
+		if (a->str_left < n + 1) {
+			a->str_free = fwc_arena_alloc(a, STR_BLOCK);
+			a->str_left = STR_BLOCK;
+		}
+		p = a->str_free;
+		a->str_free += n + 1;
+		a->str_left -= n + 1;
+	}
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -238,5 +284,22 @@ fwc_arena_adopt(struct fwc_arena *a, void *p, size_t n)
 size_t
 fwc_arena_size(const struct fwc_arena *a)
 {
-	return a->total;
+	size_t n = a->total;
+
+	for (const struct fwc_arena *b = a->subs; b != NULL; b = b->next_sub)
+		n += fwc_arena_size(b);
+	return n;
+}
+
+bool
+fwc_arena_disown(struct fwc_arena *a, void *p, size_t n)
+{
+	for (size_t i = a->n_adopted; i-- > 0;) {
+		if (a->adopted[i] != p)
+			continue;
+		a->adopted[i] = a->adopted[--a->n_adopted];
+		a->total -= n;
+		return true;
+	}
+	return false;
 }

@@ -16,6 +16,7 @@
 #include "fwc/diag.h"
 #include "fwc/outdir.h"
 #include "fwc/pipeline.h"
+#include "fwc/strbuf.h"
 #include "fwc/util.h"
 
 static const char core_usage[] =
@@ -231,12 +232,64 @@ sync_dir(const char *path)
 	return rc ? -1 : 0;
 }
 
+/* Writes all len bytes to fd; returns 0, or -1 with errno set. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, buf + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Reports the failure in errno, removes the temporary file tmp (closed)
+ * and frees its name. */
+static int
+fail_temp(const char *path, char *tmp)
+{
+	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
+	unlink(tmp);
+	free(tmp);
+	return FWC_EXIT_SYSTEM;
+}
+
+/* Makes the complete temporary file tmp (open on fd) durable and renames
+ * it over path; frees tmp. */
+static int
+commit_temp(const char *path, char *tmp, int fd)
+{
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return fail_temp(path, tmp);
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0)
+		return fail_temp(path, tmp);
+	free(tmp);
+	if (sync_dir(path) < 0) {
+		fprintf(stderr, "fwc: cannot sync the directory of '%s': %s\n",
+		    path, strerror(errno));
+		return FWC_EXIT_SYSTEM;
+	}
+	return 0;
+}
+
 int
 fwc_cli_write_output(const char *path, const char *buf, size_t len)
 {
 	char *tmp;
 	int fd;
-	size_t off = 0;
 	struct stat st;
 
 	if (path == NULL || strcmp(path, "-") == 0) {
@@ -271,37 +324,82 @@ fwc_cli_write_output(const char *path, const char *buf, size_t len)
 		free(tmp);
 		return FWC_EXIT_SYSTEM;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
+	if (write_all(fd, buf, len) < 0) {
+		int e = errno;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	free(tmp);
-	if (sync_dir(path) < 0) {
-		fprintf(stderr, "fwc: cannot sync the directory of '%s': %s\n",
-		    path, strerror(errno));
-		return FWC_EXIT_SYSTEM;
-	}
-	return 0;
-fail:
-	fprintf(stderr, "fwc: cannot write '%s': %s\n", path, strerror(errno));
-	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return FWC_EXIT_SYSTEM;
+		errno = e;
+		return fail_temp(path, tmp);
+	}
+	return commit_temp(path, tmp, fd);
+}
+
+/* The sink of a stream: appends to its temporary file. */
+static int
+stream_write(struct fwc_strbuf_sink *k, const char *buf, size_t len)
+{
+	struct fwc_cli_stream *st = (struct fwc_cli_stream *)(void *)k;
+
+	return write_all(st->fd, buf, len);
+}
+
+bool
+fwc_cli_stream_open(
+    struct fwc_cli_stream *st, const char *path, struct fwc_strbuf *sb)
+{
+	struct stat st_path;
+
+	st->fd = -1;
+	st->tmp = NULL;
+	st->path = path;
+	st->sink.write = stream_write;
+	st->sink.err = 0;
+	if (path == NULL || strcmp(path, "-") == 0 ||
+	    (stat(path, &st_path) == 0 && !S_ISREG(st_path.st_mode)))
+		return false;
+	fwc_outdir_remove_temps(path);
+	st->tmp = fwc_xmalloc(strlen(path) + sizeof(FWC_TEMP_SUFFIX));
+	st->fd = open_temp(path, st->tmp);
+	if (st->fd < 0) {
+		/* fwc_cli_write_output() reports it after the emit. */
+		free(st->tmp);
+		st->tmp = NULL;
+		return false;
+	}
+	sb->sink = &st->sink;
+	return true;
+}
+
+int
+fwc_cli_stream_commit(struct fwc_cli_stream *st, struct fwc_strbuf *sb)
+{
+	int fd = st->fd;
+	char *tmp = st->tmp;
+	int rc = fwc_strbuf_finish(sb);
+
+	sb->sink = NULL;
+	st->fd = -1;
+	st->tmp = NULL;
+	if (rc < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return fail_temp(st->path, tmp);
+	}
+	return commit_temp(st->path, tmp, fd);
+}
+
+void
+fwc_cli_stream_abort(struct fwc_cli_stream *st, struct fwc_strbuf *sb)
+{
+	sb->sink = NULL;
+	if (st->fd >= 0)
+		close(st->fd);
+	if (st->tmp != NULL) {
+		unlink(st->tmp);
+		free(st->tmp);
+	}
+	st->fd = -1;
+	st->tmp = NULL;
 }

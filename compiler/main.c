@@ -313,8 +313,8 @@ cmd_check(const struct fwc_program *prog, struct fwc_diag *dg)
 }
 
 static int
-cmd_compile(
-    const struct cli *cl, const struct fwc_program *prog, struct fwc_diag *dg)
+cmd_compile(const struct cli *cl, const struct fwc_program *prog,
+    struct fwc_diag *dg, struct fwc_arena **ap)
 {
 	const char *name = cl->gateway ? cl->gateway : cl->host;
 	struct fwc_ruleset *rs = fwc_program_find(prog, name);
@@ -342,6 +342,17 @@ cmd_compile(
 				    cl->gateway ? "gateway" : "host",
 				    prog->eps[i]->name);
 		return EXIT_REJECTED;
+	}
+	/* Only rs is lowered from here: it moves to an arena of its own and
+	 * the rest (policy objects, other rulesets) is released before the
+	 * backend takes memory of its own. prog is gone with it. */
+	{
+		struct fwc_arena *keep = fwc_arena_new();
+
+		rs = fwc_ruleset_move(keep, *ap, rs);
+		fwc_arena_release(*ap);
+		*ap = keep;
+		prog = NULL;
 	}
 	fwc_strbuf_init(&sb);
 	if (cl->dump_ir) {
@@ -545,14 +556,19 @@ cmd_all(
  * back to the kernel at once and serve every block over 128 KiB from
  * its own mapping, so a large policy spent a third of its time in page
  * faults on memory it had already had (docs/performance.md, "Allocator
- * settings"). Pages reserved but never touched cost nothing. */
+ * settings"). Pages reserved but never touched cost nothing. Blocks of
+ * 4 MiB and more (hash tables, rule arrays) still get a mapping of their
+ * own: freed, they go back at once, and growing one is an mremap()
+ * rather than a copy that leaves the old block resident in the heap;
+ * a 16 MiB pad keeps the heap's free top from serving them instead
+ * (docs/performance.md section 9: the peak fell by 15 MiB). */
 static void
 tune_malloc(void)
 {
 #ifdef __GLIBC__
-	mallopt(M_TOP_PAD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
-	mallopt(M_MMAP_THRESHOLD, getenv("FWC_MMT") ? atoi(getenv("FWC_MMT")) << 20 : 32 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 #endif
 }
 
@@ -604,7 +620,7 @@ main(int argc, char **argv)
 	else if (strcmp(cl.cmd, "compile") == 0 && cl.all)
 		rc = cmd_all(&cl, prog, &dg);
 	else if (strcmp(cl.cmd, "compile") == 0)
-		rc = cmd_compile(&cl, prog, &dg);
+		rc = cmd_compile(&cl, prog, &dg, &a);
 	else
 		rc = cmd_check(prog, &dg);
 	fwc_diag_flush(&dg);

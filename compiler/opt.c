@@ -6,9 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "fwc/arena.h"
 #include "fwc/ir.h"
@@ -214,18 +211,6 @@ fwc_opt(struct fwc_arena *a, struct fwc_diag *dg, struct fwc_program *prog)
 	return 0;
 }
 
-/* Gives the pages of the heap's free blocks back to the system: the
- * XML reader's and placement's scratch, freed but still resident, would
- * otherwise stay in the process while later phases take fresh memory
- * from the arena (whose large chunks are mapped separately). */
-static void
-release_free_memory(void)
-{
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
 /* The stages after parsing, each timed under FWC_PHASES=1. */
 static int
 compile_policy(struct fwc_arena *a, struct fwc_diag *dg,
@@ -234,15 +219,14 @@ compile_policy(struct fwc_arena *a, struct fwc_diag *dg,
 {
 	if (fwc_sema(a, dg, opt, p) < 0)
 		return -1;
-	release_free_memory();
+	/* Nothing after name resolution reads the items as written. */
+	fwc_policy_drop_items(p);
 	fwc_phase_mark("sema", a);
 	if (fwc_place(a, dg, p, out) < 0)
 		return -1;
-	release_free_memory();
 	fwc_phase_mark("place", a);
 	if (fwc_opt(a, dg, *out) < 0)
 		return -1;
-	release_free_memory();
 	fwc_phase_mark("opt", a);
 	return 0;
 }
@@ -257,7 +241,6 @@ fwc_compile_file(struct fwc_arena *a, struct fwc_diag *dg,
 	fwc_phase_start();
 	if (fwc_parse_file(a, dg, opt, path, &p) < 0)
 		return -1;
-	release_free_memory();
 	fwc_phase_mark("parse", a);
 	if (compile_policy(a, dg, opt, p, out) < 0)
 		return -1;

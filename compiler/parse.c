@@ -208,7 +208,7 @@ read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
 				break;
 			}
 	if (cap > 0)
-		*out = fwc_arena_alloc(c->a, cap * sizeof(**out));
+		*out = fwc_arena_alloc(c->p->items_arena, cap * sizeof(**out));
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
 		struct fwc_item it;
@@ -230,7 +230,7 @@ read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
 			item_ref(c, &it, k, "ref");
 		else
 			item_text(c, &it, k, map[j].kind);
-		FWC_VEC_PUSH(c->a, *out, *n_out, cap, it);
+		FWC_VEC_PUSH(c->p->items_arena, *out, *n_out, cap, it);
 	}
 }
 
@@ -302,7 +302,7 @@ parse_service(struct pctx *c, const struct fwc_xnode *n)
 		}
 		if (it.value == NULL)
 			it.value = "";
-		FWC_VEC_PUSH(c->a, s->items, s->n_items, cap, it);
+		FWC_VEC_PUSH(c->p->items_arena, s->items, s->n_items, cap, it);
 	}
 	FWC_VEC_PUSH(
 	    c->a, c->p->services.v, c->p->services.n, c->p->services.cap, s);
@@ -772,6 +772,7 @@ pctx_init(struct pctx *c, struct fwc_arena *a, struct fwc_diag *dg,
 	c->dg = dg;
 	c->opt = opt ? opt : &none;
 	c->p = fwc_arena_alloc(a, sizeof(*c->p));
+	c->p->items_arena = fwc_arena_sub(a);
 	c->p->default_action = FWC_ACT_DROP;
 	c->p->resolve = c->opt->resolve;
 }

@@ -1192,3 +1192,27 @@ fwc_sema(struct fwc_arena *a, struct fwc_diag *dg,
 	fwc_map_release(&c.adsites);
 	return dg->errors > before ? -1 : 0;
 }
+
+/* Empties the items of every definition of one kind. */
+#define DROP_ITEMS(vec)                                   \
+	do {                                              \
+		for (size_t i_ = 0; i_ < (vec).n; i_++) { \
+			(vec).v[i_]->items = NULL;        \
+			(vec).v[i_]->n_items = 0;         \
+		}                                         \
+	} while (0)
+
+void
+fwc_policy_drop_items(struct fwc_policy *p)
+{
+	DROP_ITEMS(p->services);
+	DROP_ITEMS(p->adsites);
+	DROP_ITEMS(p->boundaries);
+	DROP_ITEMS(p->roles);
+	DROP_ITEMS(p->hosts);
+	DROP_ITEMS(p->endpoints);
+	DROP_ITEMS(p->bgroups);
+	DROP_ITEMS(p->gateways);
+	fwc_arena_release(p->items_arena);
+	p->items_arena = NULL;
+}

@@ -1,6 +1,7 @@
 /* Growable NUL-terminated buffer used by every text producer. */
 #include "fwc/strbuf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ fwc_strbuf_init(struct fwc_strbuf *sb)
 	sb->len = 0;
 	sb->buf = fwc_xmalloc(sb->cap);
 	sb->buf[0] = '\0';
+	sb->sink = NULL;
 }
 
 void
@@ -84,6 +86,50 @@ fwc_strbuf_addf(struct fwc_strbuf *sb, const char *fmt, ...)
 		va_end(ap);
 	}
 	sb->len += (size_t)n;
+}
+
+/* Writes the whole buffer to the sink (or drops it after an error). */
+static void
+drain(struct fwc_strbuf *sb)
+{
+	if (sb->sink->err == 0 &&
+	    sb->sink->write(sb->sink, sb->buf, sb->len) < 0)
+		sb->sink->err = errno != 0 ? errno : EIO;
+	fwc_strbuf_reset(sb);
+}
+
+void
+fwc_strbuf_flush(struct fwc_strbuf *sb)
+{
+	if (sb->sink != NULL && sb->len >= FWC_STRBUF_CHUNK)
+		drain(sb);
+}
+
+void
+fwc_strbuf_addn_flush(struct fwc_strbuf *sb, const char *s, size_t n)
+{
+	while (n > 0) {
+		size_t k = n < FWC_STRBUF_CHUNK ? n : FWC_STRBUF_CHUNK;
+
+		fwc_strbuf_addn(sb, s, k);
+		fwc_strbuf_flush(sb);
+		s += k;
+		n -= k;
+	}
+}
+
+int
+fwc_strbuf_finish(struct fwc_strbuf *sb)
+{
+	if (sb->sink == NULL)
+		return 0;
+	if (sb->len > 0)
+		drain(sb);
+	if (sb->sink->err != 0) {
+		errno = sb->sink->err;
+		return -1;
+	}
+	return 0;
 }
 
 char *

@@ -3,6 +3,7 @@
 #ifndef FWC_ARENA_H
 #define FWC_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fwc/util.h"
@@ -11,7 +12,11 @@ struct fwc_arena;
 
 /* Returns a new empty arena (never NULL). */
 struct fwc_arena *fwc_arena_new(void);
-/* Frees the arena and everything allocated from it; NULL is a no-op. */
+/* Returns a new empty arena for data that dies before parent's: it may
+ * be released alone, and is released with parent otherwise. */
+struct fwc_arena *fwc_arena_sub(struct fwc_arena *parent);
+/* Frees the arena and everything allocated from it, its sub-arenas
+ * included; NULL is a no-op. */
 void fwc_arena_release(struct fwc_arena *a);
 /* Returns n zeroed bytes aligned for any type, owned by the arena. */
 void *fwc_arena_alloc(struct fwc_arena *a, size_t n);
@@ -30,6 +35,10 @@ void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
  * for a large array built on the heap, where growing it in the arena
  * would leave every smaller copy behind. Returns p; NULL is a no-op. */
 void *fwc_arena_adopt(struct fwc_arena *a, void *p, size_t n);
+/* Takes back the block p of n bytes that fwc_arena_adopt() handed to a:
+ * the caller owns it again (to adopt it into another arena or free it).
+ * Returns false, changing nothing, when a did not adopt p. */
+bool fwc_arena_disown(struct fwc_arena *a, void *p, size_t n);
 /* Bytes obtained from the system so far (for limits and benchmarks). */
 size_t fwc_arena_size(const struct fwc_arena *a);
 

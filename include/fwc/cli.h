@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "fwc/strbuf.h"
 #include "fwc/util.h"
 
 struct fwc_arena;
@@ -77,5 +78,28 @@ int fwc_cli_compile(const char *path, const struct fwc_cli_policy_opts *po,
  * fsync, rename), or to stdout for "-" / NULL. Returns 0 or
  * FWC_EXIT_SYSTEM (message printed). */
 int fwc_cli_write_output(const char *path, const char *buf, size_t len);
+
+/* Streaming output: the text goes to the temporary file of path as the
+ * producer flushes its buffer (fwc_strbuf_flush()), with the guarantees
+ * of fwc_cli_write_output(): the file appears complete at path, or not
+ * at all. */
+struct fwc_cli_stream {
+	struct fwc_strbuf_sink sink; /* first: the sink is the stream */
+	int fd;
+	char *tmp;
+	const char *path;
+};
+
+/* Attaches st to sb when path is a regular file (or a new one) whose
+ * temporary file could be created; else returns false and sb keeps its
+ * text for fwc_cli_write_output() (stdout, devices, errors reported
+ * there). */
+bool fwc_cli_stream_open(
+    struct fwc_cli_stream *st, const char *path, struct fwc_strbuf *sb);
+/* Writes the rest of sb, syncs and renames over the path; detaches sb.
+ * Returns 0 or FWC_EXIT_SYSTEM (message printed, temporary removed). */
+int fwc_cli_stream_commit(struct fwc_cli_stream *st, struct fwc_strbuf *sb);
+/* Removes the temporary file and detaches sb: nothing is written. */
+void fwc_cli_stream_abort(struct fwc_cli_stream *st, struct fwc_strbuf *sb);
 
 #endif

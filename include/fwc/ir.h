@@ -126,6 +126,14 @@ struct fwc_program {
 extern const char *const fwc_action_names[FWC_ACT_NR];	/* accept, drop... */
 extern const char *const fwc_chain_names[FWC_CHAIN_NR]; /* input... */
 
+/* Moves rs, built in src, into dst: copies what it points to (its sets,
+ * strings, interfaces and port lists, shared as before) and takes over
+ * its rules, a heap block that src adopted (copied otherwise), whose
+ * pointers it rewrites. Returns the ruleset in dst; rs itself is no
+ * longer valid, and releasing src leaves the result intact. */
+struct fwc_ruleset *fwc_ruleset_move(
+    struct fwc_arena *dst, struct fwc_arena *src, struct fwc_ruleset *rs);
+
 /* The enforcement point called name, or NULL. */
 struct fwc_ruleset *fwc_program_find(
     const struct fwc_program *p, const char *name);

@@ -35,6 +35,10 @@ int fwc_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
 /* Resolves names, composes services and boundaries, checks values. */
 int fwc_sema(struct fwc_arena *a, struct fwc_diag *dg,
     const struct fwc_options *opt, struct fwc_policy *p);
+/* Releases the items of every definition (the <subnet>, <port>, <ref>
+ * children as read), which only fwc_sema() reads: their strings stay,
+ * the item arrays go and every definition's items become empty. */
+void fwc_policy_drop_items(struct fwc_policy *p);
 /* Computes the rules of every enforcement point. */
 int fwc_place(struct fwc_arena *a, struct fwc_diag *dg,
     const struct fwc_policy *p, struct fwc_program **out);

@@ -269,6 +269,10 @@ struct fwc_policy {
 	FWC_DEFVEC(struct fwc_bgroup) bgroups;
 	FWC_DEFVEC(struct fwc_gateway) gateways;
 	FWC_DEFVEC(struct fwc_flow) flows;
+	/* The items of every definition (struct fwc_item arrays), in a
+	 * sub-arena of the compilation's: only sema reads them, and
+	 * fwc_policy_drop_items() releases them after it. */
+	struct fwc_arena *items_arena;
 	struct fwc_resolver *names; /* sema: name tables */
 	bool resolve;		    /* --resolve was given */
 };
