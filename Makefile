@@ -133,11 +133,20 @@ check-headers:
 	  echo "#include \"$${h#include/}\"" | $(CC) $(FWC_CPPFLAGS) $(FWC_CFLAGS) -x c -fsyntax-only - || exit 1; \
 	done; echo "headers: each compiles alone"
 
+# Each X of CHECK_BG_STEPS (fragments) runs alongside the steps: X-start
+# before them, X-wait after them, X-stop when a step fails.
 check: deps
 	$(MAKE) all
-	@t0=$$(date +%s); for s in $(CHECK_STEPS) asan-ubsan; do \
+	@t0=$$(date +%s); \
+	stop() { for b in $(CHECK_BG_STEPS); do $(MAKE) --no-print-directory $$b-stop; done; }; \
+	trap 'stop; exit 1' INT TERM; \
+	for b in $(CHECK_BG_STEPS); do \
+	  echo "== make $$b-start (in the background, at $$(($$(date +%s) - t0)) s)"; \
+	  $(MAKE) --no-print-directory $$b-start || { stop; exit 1; }; \
+	done; \
+	for s in $(CHECK_STEPS) asan-ubsan $(CHECK_BG_STEPS:%=%-wait); do \
 	  echo "== make $$s (at $$(($$(date +%s) - t0)) s)"; \
-	  $(MAKE) --no-print-directory $$s || exit 1; \
+	  $(MAKE) --no-print-directory $$s || { stop; exit 1; }; \
 	done; echo "check: all steps passed in $$(($$(date +%s) - t0)) s"
 
 # Unit and golden suites again under AddressSanitizer and UBSan.

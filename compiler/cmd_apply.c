@@ -344,6 +344,28 @@ read_file(const char *path, size_t *len)
 
 /* ---- the revert timer ---- */
 
+/* What one `fwc apply` holds on the heap: released at its end, and by
+ * the timer process right after the fork. */
+struct apply_mem {
+	struct fwc_arena *a; /* the compiled policy */
+	struct fwc_diag dg;
+	struct fwc_nft_table t;
+	struct fwc_strbuf info;
+	char *saved; /* the batch that restores the previous table */
+};
+
+static void
+apply_mem_release(struct apply_mem *m)
+{
+	free(m->saved);
+	m->saved = NULL;
+	fwc_strbuf_release(&m->info);
+	fwc_nft_model_release(&m->t);
+	fwc_diag_release(&m->dg);
+	fwc_arena_release(m->a);
+	m->a = NULL;
+}
+
 /* Sends the saved batch if it is still pending. Runs in the detached
  * timer process, and is the whole of its work. */
 static int
@@ -377,26 +399,70 @@ revert_now(void)
 	return rc == FWC_NL_OK ? FWC_EXIT_OK : FWC_EXIT_SYSTEM;
 }
 
+/* The start time of process pid (field 22 of /proc/PID/stat, clock
+ * ticks since boot), or 0 when there is no such process. With the pid it
+ * names one process: stop_timer() signals only the timer that wrote its
+ * file. */
+static unsigned long long
+proc_start(pid_t pid)
+{
+	char path[64];
+	char *txt;
+	char *p;
+	size_t len;
+	unsigned long long start = 0;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	txt = read_file(path, &len);
+	if (txt == NULL)
+		return 0;
+	/* After the command name in parentheses (which may hold spaces
+	 * and parentheses itself) come fields 3, 4, ... */
+	p = strrchr(txt, ')');
+	for (field = 2; p != NULL && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		start = strtoull(p + 1, NULL, 10);
+	free(txt);
+	return start;
+}
+
 /* Starts the detached timer: a double fork with setsid, so that the
  * timer is adopted by init, has no terminal, and outlives the fwc process
  * even when that is killed with SIGKILL. Returns 0 or -1. */
 static int
-start_timer(unsigned int seconds, int lock)
+start_timer(unsigned int seconds, int lock, struct apply_mem *m)
 {
-	pid_t pid = fork();
+	int ready[2]; /* the timer writes one byte once it is in place */
+	pid_t pid;
 	int status;
+	ssize_t n;
+	char c;
 
-	if (pid < 0)
+	if (pipe(ready) < 0)
 		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
 	if (pid == 0) {
 		pid_t gc;
 		char path[300];
-		char pidtxt[32];
+		char pidtxt[64];
 		int fd;
 
 		/* The lock belongs to this apply: the timer takes its own
-		 * when the time is up. */
+		 * when the time is up. The compiled policy and the model
+		 * are the apply's too: the timer would otherwise keep them
+		 * for its whole wait, and both processes end without
+		 * freeing them (a leak that memcheck reports, and whose
+		 * exit status 99 made this start fail under valgrind). */
 		close(lock);
+		close(ready[0]);
+		apply_mem_release(m);
 		if (setsid() < 0)
 			_exit(1);
 		gc = fork();
@@ -423,10 +489,13 @@ start_timer(unsigned int seconds, int lock)
 			dup2(fd, 2);
 			close(fd);
 		}
-		snprintf(pidtxt, sizeof(pidtxt), "%ld\n", (long)getpid());
+		snprintf(pidtxt, sizeof(pidtxt), "%ld %llu\n", (long)getpid(),
+		    proc_start(getpid()));
 		state_path(path, sizeof(path), "timer");
-		if (write_file(path, pidtxt, strlen(pidtxt)) < 0)
+		if (write_file(path, pidtxt, strlen(pidtxt)) < 0 ||
+		    write(ready[1], "1", 1) != 1)
 			_exit(1);
+		close(ready[1]);
 		{
 			struct timespec ts = { (time_t)seconds, 0 };
 
@@ -435,8 +504,15 @@ start_timer(unsigned int seconds, int lock)
 		}
 		_exit(revert_now());
 	}
+	/* The intermediate child's exit only says that the timer was
+	 * forked: its byte says that it runs, detached, with its pid file
+	 * written (end of file: it died before). */
+	close(ready[1]);
+	while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	    WEXITSTATUS(status) != 0 || n != 1)
 		return -1;
 	return 0;
 }
@@ -454,18 +530,15 @@ stop_timer(void)
 	state_path(path, sizeof(path), "timer");
 	txt = read_file(path, &len);
 	if (txt != NULL) {
-		long pid = strtol(txt, NULL, 10);
-		char comm[64];
-		char *name;
-		size_t n;
+		long pid = 0;
+		unsigned long long start = 0;
 
-		/* Only a process that is still fwc: the pid may have been
-		 * reused since. */
-		snprintf(comm, sizeof(comm), "/proc/%ld/comm", pid);
-		name = read_file(comm, &n);
-		if (pid > 1 && name != NULL && strncmp(name, "fwc\n", 4) == 0)
+		/* Only the process that wrote the file: the pid may have
+		 * been reused since, but not together with its start
+		 * time. */
+		if (sscanf(txt, "%ld %llu", &pid, &start) == 2 && pid > 1 &&
+		    start != 0 && proc_start((pid_t)pid) == start)
 			kill((pid_t)pid, SIGTERM);
-		free(name);
 		free(txt);
 		unlink(path);
 	}
@@ -536,12 +609,8 @@ static int
 run_apply(int argc, char **argv)
 {
 	struct apply_args aa;
-	struct fwc_arena *a = NULL;
-	struct fwc_diag dg;
-	struct fwc_nft_table t;
-	struct fwc_strbuf info;
+	struct apply_mem m;
 	char path[300];
-	char *saved = NULL;
 	size_t saved_len = 0;
 	bool existed = false;
 	bool armed = false;
@@ -551,10 +620,10 @@ run_apply(int argc, char **argv)
 	rc = parse_args(&fwc_cmd_apply, argc, argv, &aa, true);
 	if (rc != 0)
 		return rc;
-	memset(&t, 0, sizeof(t));
-	fwc_strbuf_init(&info);
-	a = fwc_arena_new();
-	rc = prepare(&aa, a, &dg, &t, &info);
+	memset(&m, 0, sizeof(m));
+	fwc_strbuf_init(&m.info);
+	m.a = fwc_arena_new();
+	rc = prepare(&aa, m.a, &m.dg, &m.t, &m.info);
 	if (rc != 0)
 		goto out;
 	if (make_state_dir() < 0 || (lock = take_lock()) < 0) {
@@ -572,11 +641,12 @@ run_apply(int argc, char **argv)
 		stop_timer();
 		existed = true;
 	} else if (aa.confirm) {
-		rc = report_rc(fwc_nl_save(&saved, &saved_len, &existed, &dg));
-		fwc_diag_flush(&dg);
+		rc = report_rc(
+		    fwc_nl_save(&m.saved, &saved_len, &existed, &m.dg));
+		fwc_diag_flush(&m.dg);
 		if (rc != 0)
 			goto out;
-		if (write_file(path, saved, saved_len) < 0) {
+		if (write_file(path, m.saved, saved_len) < 0) {
 			fprintf(stderr, "fwc: cannot write '%s': %s\n", path,
 			    strerror(errno));
 			rc = FWC_EXIT_SYSTEM;
@@ -586,15 +656,15 @@ run_apply(int argc, char **argv)
 	}
 	/* The timer starts before the commit, so that no moment exists
 	 * when our table is in force without it. */
-	if (aa.confirm && start_timer(aa.confirm, lock) < 0) {
+	if (aa.confirm && start_timer(aa.confirm, lock, &m) < 0) {
 		fprintf(stderr, "fwc: cannot start the revert timer\n");
 		if (armed)
 			unlink(path);
 		rc = FWC_EXIT_SYSTEM;
 		goto out;
 	}
-	rc = report_rc(fwc_nl_apply(&t, aa.check, &dg));
-	fwc_diag_flush(&dg);
+	rc = report_rc(fwc_nl_apply(&m.t, aa.check, &m.dg));
+	fwc_diag_flush(&m.dg);
 	if (rc != 0) {
 		if (armed)
 			cancel_revert();
@@ -603,11 +673,11 @@ run_apply(int argc, char **argv)
 					    : "");
 		goto out;
 	}
-	fputs(info.buf, stdout);
+	fputs(m.info.buf, stdout);
 	printf("%s table inet fwc for %s %s: %zu sets, %zu rules\n",
 	    aa.check ? "checked (nothing committed)" : "applied",
-	    t.rs->kind == FWC_EP_GATEWAY ? "gateway" : "host", t.rs->name,
-	    t.n_sets, count_rules(&t));
+	    m.t.rs->kind == FWC_EP_GATEWAY ? "gateway" : "host", m.t.rs->name,
+	    m.t.n_sets, count_rules(&m.t));
 	if (aa.confirm)
 		printf("reverting to the %s in %u s unless 'fwc confirm' is "
 		       "run\n",
@@ -616,13 +686,9 @@ run_apply(int argc, char **argv)
 					"table inet fwc",
 		    aa.confirm);
 out:
-	free(saved);
 	if (lock >= 0)
 		close(lock);
-	fwc_strbuf_release(&info);
-	fwc_nft_model_release(&t);
-	fwc_diag_release(&dg);
-	fwc_arena_release(a);
+	apply_mem_release(&m);
 	return rc;
 }
 

@@ -114,54 +114,80 @@ check-crash: $(BUILD)/fwc
 check-outputs: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/hardening/outputs.sh
 
-# Every suite that runs fwc, under valgrind memcheck: the unit tests and
-# the fuzz corpus replay, then the suites of VG_LANE1 and VG_LANE2, one
-# lane per core (tests/hardening/valgrind.sh). Any error or definite or
-# indirect leak fails (exit status 99 of tools/valgrind-fwc.sh, and a
-# non-empty report in $(VG_LOG_DIR) for runs whose exit status a suite
-# does not check). Repeats of a compile/check/list already checked (same
-# arguments but -o and -I, same input bytes, same results) run natively
-# (VG_REPEATS=native, tools/valgrind-fwc.sh); `make check-valgrind
-# VG_REPEATS=` runs every one under memcheck. crash.sh runs 3 kill rounds
-# of each kind (VG_CRASH_ROUNDS) instead of 25. VG_ROUNDTRIP=memcheck
-# also runs the parsers' round-trip driver under memcheck.
+# Every suite that runs fwc, under valgrind memcheck, with the unit
+# tests and the fuzz corpus replay (tests/hardening/valgrind.sh,
+# docs/security.md). Any error or definite or indirect leak fails (exit
+# status 99 of tools/valgrind-fwc.sh, and a non-empty report in
+# $(VG_LOG_DIR) for runs whose exit status a suite does not check).
+# Repeats of a compile/check/list already checked (same arguments but -o
+# and -I, same input bytes, same results) run natively (VG_REPEATS=native,
+# tools/valgrind-fwc.sh); `make check-valgrind VG_REPEATS=` runs every
+# one under memcheck. crash.sh runs 3 kill rounds of each kind
+# (VG_CRASH_ROUNDS) instead of 25. VG_ROUNDTRIP=memcheck also runs the
+# parsers' round-trip driver under memcheck.
+#
+# `make check` runs the whole sweep in the background, at nice 10, while
+# its native steps run (CHECK_BG_STEPS: check-valgrind-start, then the
+# steps, then check-valgrind-wait): the steps keep the CPU they need and
+# memcheck takes what they leave idle. `make check-valgrind` runs it
+# alone. One worker per CPU (VG_JOBS).
 VG_LOG_DIR = $(CURDIR)/$(BUILD)/valgrind
-VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
-           --errors-for-leak-kinds=definite,indirect
-# `make check` runs the suites that fit its 30-minute CI budget on a
-# 2-core machine; `make check-valgrind-full` runs every suite (about an
-# hour of CPU, docs/security.md).
-VG_LANE1 ?= golden outputs bench
-VG_LANE2 ?= cli examples hostile
-VG_ALL1 = golden hostile limits outputs crash install bench
-VG_ALL2 = cli examples integration netsh pf review parsers
-
-.PHONY: check-valgrind-full
-check-valgrind-full:
-	$(MAKE) --no-print-directory check-valgrind VG_LANE1='$(VG_ALL1)' \
-	  VG_LANE2='$(VG_ALL2)'
-
+# One suite per step of CHECK_STEPS that runs a program we build (a new
+# step needs its suite here and in tests/hardening/valgrind.sh), longest
+# first (CPU seconds in docs/security.md), so that the workers end
+# together.
+VG_SUITES ?= integration unit golden review parsers replay limits pf cli \
+             examples netsh hostile stream outputs crash bench install phase
+VG_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 VG_REPEATS ?= native
 VG_CRASH_ROUNDS ?= 3
 VG_ROUNDTRIP ?=
-CHECK_STEPS += check-valgrind
+CHECK_BG_STEPS += check-valgrind
 DEB_DEPS    += valgrind strace
 
-check-valgrind: $(BUILD)/fwc replay-bins $(BUILD)/tests/roundtrip
-	@$(MAKE) --no-print-directory $(UNIT_BINS)
-	@rm -rf $(VG_LOG_DIR); mkdir -p $(VG_LOG_DIR)
-	@fail=0; t0=$$(date +%s); for t in $(UNIT_BINS); do \
-	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/vg.unit.%p.log $$t >$(VG_LOG_DIR)/$$(basename $$t).out 2>&1 \
-	    || { echo "FAIL valgrind $$t"; fail=1; }; \
-	done; \
-	for t in $(FUZZ_TARGETS); do \
-	  $(VALGRIND) --log-file=$(VG_LOG_DIR)/vg.replay.%p.log $(BUILD)/fuzz-replay/fuzz_$$t \
-	    fuzz/corpus/$$t fuzz/regressions/$$t >/dev/null || { echo "FAIL valgrind replay $$t"; fail=1; }; \
-	done; \
-	echo "valgrind: unit tests and fuzz corpus replayed in $$(($$(date +%s) - t0)) s"; \
-	cp $(BUILD)/fwc $(VG_LOG_DIR)/fwc; \
-	VG_LOG_DIR=$(VG_LOG_DIR) VG_FWC=$(VG_LOG_DIR)/fwc VG_REPEATS=$(VG_REPEATS) \
-	  VG_CRASH_ROUNDS=$(VG_CRASH_ROUNDS) VG_ROUNDTRIP=$(VG_ROUNDTRIP) \
-	  ROUNDTRIP=$(BUILD)/tests/roundtrip \
-	  sh tests/hardening/valgrind.sh "$(VG_LANE1)" "$(VG_LANE2)" || fail=1; \
-	exit $$fail
+VG_ENV = VG_LOG_DIR=$(VG_LOG_DIR) VG_FWC=$(VG_LOG_DIR)/bin/fwc \
+  VG_BIN=$(VG_LOG_DIR)/bin VG_REPEATS=$(VG_REPEATS) VG_JOBS=$(VG_JOBS) \
+  VG_CRASH_ROUNDS=$(VG_CRASH_ROUNDS) VG_ROUNDTRIP=$(VG_ROUNDTRIP)
+
+.PHONY: check-valgrind check-valgrind-full check-valgrind-prep \
+        check-valgrind-start check-valgrind-wait check-valgrind-stop
+
+# Builds what the sweep runs and copies it into $(VG_LOG_DIR)/bin: the
+# steps that run meanwhile may rebuild the originals.
+check-valgrind-prep: $(BUILD)/fwc replay-bins $(BUILD)/tests/roundtrip
+	@$(MAKE) --no-print-directory -s $(UNIT_BINS)
+	@rm -rf $(VG_LOG_DIR); mkdir -p $(VG_LOG_DIR)/bin
+	@cp $(BUILD)/fwc $(UNIT_BINS) $(BUILD)/tests/roundtrip \
+	  $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/fuzz_%) $(VG_LOG_DIR)/bin/
+
+check-valgrind: check-valgrind-prep
+	@$(VG_ENV) sh tests/hardening/valgrind.sh $(VG_SUITES)
+
+# The same as check-valgrind (which now covers every suite).
+check-valgrind-full: check-valgrind
+
+# For `make check`: starts the sweep in the background, its output in
+# $(VG_LOG_DIR)/run.log ...
+check-valgrind-start: check-valgrind-prep
+	@$(VG_ENV) VG_STATUS=$(VG_LOG_DIR)/status \
+	  nice -n 10 sh tests/hardening/valgrind.sh $(VG_SUITES) \
+	  >$(VG_LOG_DIR)/run.log 2>&1 & echo $$! >$(VG_LOG_DIR)/pid; \
+	echo "valgrind: $(words $(VG_SUITES)) suites under memcheck in the background (pid $$(cat $(VG_LOG_DIR)/pid), $(VG_LOG_DIR)/run.log)"
+
+# ... waits for it and prints its result ...
+check-valgrind-wait:
+	@[ -f $(VG_LOG_DIR)/pid ] || { echo "valgrind: not started (make check-valgrind-start)"; exit 1; }
+	@t0=$$(date +%s); p=$$(cat $(VG_LOG_DIR)/pid); \
+	while [ ! -f $(VG_LOG_DIR)/status ] && $(VG_ALIVE); do sleep 1; done; \
+	cat $(VG_LOG_DIR)/run.log; echo "valgrind: waited $$(($$(date +%s) - t0)) s for the background sweep"; \
+	[ "$$(cat $(VG_LOG_DIR)/status 2>/dev/null)" = 0 ]
+
+# ... or stops it (when a step failed). Process $$p is alive: it exists
+# and is no zombie (its parent, init, may not reap it at once).
+VG_ALIVE = { kill -0 $$p 2>/dev/null && ! grep -q ') Z ' /proc/$$p/stat 2>/dev/null; }
+check-valgrind-stop:
+	@if [ -f $(VG_LOG_DIR)/pid ] && [ ! -f $(VG_LOG_DIR)/status ]; then \
+	  p=$$(cat $(VG_LOG_DIR)/pid); kill $$p 2>/dev/null; i=0; \
+	  while $(VG_ALIVE) && [ $$i -lt 30 ]; do sleep 1; i=$$((i + 1)); done; \
+	  echo "valgrind: background sweep stopped"; \
+	fi

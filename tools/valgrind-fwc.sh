@@ -11,7 +11,8 @@
 # earlier run of the same check-valgrind runs without valgrind. It is a
 # repeat when the arguments are the same except for the value of -o and
 # the -I directories, every file named by an argument has the same
-# bytes, and a run without valgrind (made first, a few milliseconds)
+# bytes, the environment variables FWC_*, LC_* and LANG are the same
+# (FWC_PHASES=1 takes another path), and a run without valgrind (made first, a few milliseconds)
 # gives the same exit status and the same bytes on stdout, on stderr and
 # in the output file: the program is deterministic, so that run took the
 # path already checked (the same policy compiled by the golden, pf,
@@ -28,6 +29,7 @@ logdir=${VG_LOG_DIR:-/tmp}
 # the run may not be repeated natively.
 key() {
 	case ${1:-} in compile | check | list) ;; *) return 1 ;; esac
+	env | grep -E '^(FWC_|LC_|LANG=)' | sort
 	prev=
 	for a in "$@"; do
 		if [ "$prev" = -o ]; then
