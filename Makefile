@@ -34,7 +34,7 @@ EXTRA_SRCS :=
 EXTRA_LIBS :=
 CHECK_STEPS := check-headers check-unit check-golden check-examples check-cli \
                check-backends check-install check-integration
-SAN_STEPS := check-unit check-golden check-examples
+SAN_STEPS := check-unit check-golden check-examples check-backends
 BENCH_STEPS :=
 .DEFAULT_GOAL := all
 -include $(sort $(wildcard mk/*.mk))

@@ -5,3 +5,4 @@ CHECK_STEPS += check-stream
 
 check-stream: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/stream.sh
+SAN_STEPS += check-stream

@@ -6,3 +6,4 @@ CHECK_STEPS += check-phase
 
 check-phase: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/phase.sh
+SAN_STEPS += check-phase

@@ -32,9 +32,16 @@ need_root() {
 	ip netns del "${NSP}-probe"
 }
 
+# Every process still in one of our namespaces goes too: a listener
+# started with `in_ns ... &` is the child of the subshell in $PIDS, and
+# would otherwise outlive the test and keep its namespace alive.
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for n in $NS_LIST; do ip netns del "$n" 2>/dev/null; done
+	for n in $NS_LIST; do
+		pids=$(ip netns pids "$n" 2>/dev/null)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
 }
 trap cleanup EXIT INT TERM
 
