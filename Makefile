@@ -34,7 +34,7 @@ EXTRA_SRCS :=
 EXTRA_LIBS :=
 CHECK_STEPS := check-headers check-unit check-golden check-examples check-cli \
                check-backends check-install check-integration
-SAN_STEPS := check-unit check-golden check-examples check-backends
+SAN_STEPS := check-unit check-golden check-examples check-backends check-install
 BENCH_STEPS :=
 .DEFAULT_GOAL := all
 -include $(sort $(wildcard mk/*.mk))
@@ -123,7 +123,7 @@ check-backends: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/netsh.sh
 
 check-install:
-	sh tests/install.sh
+	INSTALL_BUILD=$(BUILD)/install-test sh tests/install.sh
 
 check-integration: $(BUILD)/fwc
 	FWC=$(BUILD)/fwc sh tests/integration/run.sh
