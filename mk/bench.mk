@@ -29,8 +29,10 @@ bench-compile: $(BUILD)/fwc
 	  --competitor-max $(BENCH_COMPETITOR_MAX) --repeat $(BENCH_REPEAT)
 
 # The arena maps its large chunks with mmap(MAP_ANONYMOUS) and asks for
-# huge pages (madvise): both are outside POSIX.1-2008 in glibc's headers.
+# huge pages (madvise); util.c asks for huge pages for the heap (sbrk,
+# madvise): all outside POSIX.1-2008 in glibc's headers.
 $(BUILD)/compiler/arena.o: FWC_CPPFLAGS += -D_DEFAULT_SOURCE
+$(BUILD)/compiler/util.o: FWC_CPPFLAGS += -D_DEFAULT_SOURCE
 
 # The benchmark's own test (part of `make check`, a few seconds, no
 # competitors): tools/bench/check.sh.
