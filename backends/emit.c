@@ -66,17 +66,6 @@ fwc_emit_u(struct fwc_strbuf *sb, unsigned long v)
 	fwc_strbuf_addn(sb, d + i, sizeof(d) - i);
 }
 
-void
-fwc_emit_s3(struct fwc_strbuf *sb, const char *a, const char *b, const char *c)
-{
-	if (a != NULL)
-		fwc_strbuf_adds(sb, a);
-	if (b != NULL)
-		fwc_strbuf_adds(sb, b);
-	if (c != NULL)
-		fwc_strbuf_adds(sb, c);
-}
-
 static bool
 is_ident_char(unsigned char c)
 {

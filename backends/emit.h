@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "fwc/addr.h"
+#include "fwc/strbuf.h"
 
 struct fwc_strbuf;
 struct fwc_diag;
@@ -26,9 +27,18 @@ size_t fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max);
 /* Appends the decimal digits of v: a cheaper "%lu" for the hot paths of
  * large outputs. */
 void fwc_emit_u(struct fwc_strbuf *sb, unsigned long v);
-/* Appends a, b and c (each NULL or a string) one after the other. */
-void fwc_emit_s3(
-    struct fwc_strbuf *sb, const char *a, const char *b, const char *c);
+/* Appends a, b and c (each NULL or a string) one after the other.
+ * Inline: most arguments are literals, whose lengths are then known. */
+static inline void
+fwc_emit_s3(struct fwc_strbuf *sb, const char *a, const char *b, const char *c)
+{
+	if (a != NULL)
+		fwc_strbuf_adds(sb, a);
+	if (b != NULL)
+		fwc_strbuf_adds(sb, b);
+	if (c != NULL)
+		fwc_strbuf_adds(sb, c);
+}
 
 /* A set of identifiers already handed out, so that every name a backend
  * invents is unique within one output. Held by value: init, then

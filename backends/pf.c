@@ -707,7 +707,7 @@ emit_host(const struct pf *x, const struct fwc_ir_set *s, const char *any)
 	if (s == NULL)
 		fwc_strbuf_adds(x->out, any);
 	else
-		fwc_strbuf_addf(x->out, "<%s>", x->table_ids[s->id]);
+		fwc_emit_s3(x->out, "<", x->table_ids[s->id], ">");
 }
 
 static void
@@ -763,7 +763,7 @@ emit_rule(
 		fwc_strbuf_adds(out, " log");
 	fwc_strbuf_adds(out, " quick");
 	if (leg->ifname != NULL)
-		fwc_strbuf_addf(out, " on $%s", iface(x, leg->ifname)->macro);
+		fwc_emit_s3(out, " on $", iface(x, leg->ifname)->macro, NULL);
 	fwc_strbuf_adds(out, r->family == FWC_FAM_IP4 ? " inet" : " inet6");
 	emit_proto(x, r->proto);
 	if (r->src == NULL && r->dst == NULL && r->sport.n == 0 &&
@@ -779,13 +779,13 @@ emit_rule(
 	}
 	emit_types(x, r);
 	if (leg->tagged != NULL)
-		fwc_strbuf_addf(out, " tagged %s", leg->tagged);
+		fwc_emit_s3(out, " tagged ", leg->tagged, NULL);
 	if (action == FWC_ACT_ACCEPT)
 		fwc_strbuf_adds(out, r->proto == FWC_PROTO_TCP
 					 ? " flags S/SA keep state"
 					 : " keep state");
 	if (leg->tag != NULL)
-		fwc_strbuf_addf(out, " tag %s", leg->tag);
+		fwc_emit_s3(out, " tag ", leg->tag, NULL);
 	if (flow != NULL && flow[0] != '\0') {
 		fwc_strbuf_adds(out, " label \"");
 		fwc_emit_safe(out, flow, LABEL_MAX);

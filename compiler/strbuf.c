@@ -55,12 +55,6 @@ fwc_strbuf_addn(struct fwc_strbuf *sb, const char *s, size_t n)
 }
 
 void
-fwc_strbuf_adds(struct fwc_strbuf *sb, const char *s)
-{
-	fwc_strbuf_addn(sb, s, strlen(s));
-}
-
-void
 fwc_strbuf_addc(struct fwc_strbuf *sb, char c)
 {
 	reserve(sb, 1);

@@ -4,6 +4,7 @@
 #define FWC_STRBUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "fwc/util.h"
 
@@ -30,7 +31,13 @@ void fwc_strbuf_init(struct fwc_strbuf *sb);
 void fwc_strbuf_release(struct fwc_strbuf *sb);
 void fwc_strbuf_reset(struct fwc_strbuf *sb);
 void fwc_strbuf_addn(struct fwc_strbuf *sb, const char *s, size_t n);
-void fwc_strbuf_adds(struct fwc_strbuf *sb, const char *s);
+/* Inline so that the length of a string literal is known when compiled:
+ * the backends append millions of short constants. */
+static inline void
+fwc_strbuf_adds(struct fwc_strbuf *sb, const char *s)
+{
+	fwc_strbuf_addn(sb, s, strlen(s));
+}
 void fwc_strbuf_addc(struct fwc_strbuf *sb, char c);
 void fwc_strbuf_addf(struct fwc_strbuf *sb, const char *fmt, ...)
     FWC_PRINTF(2, 3);
