@@ -774,6 +774,22 @@ fwc_addrset_subset(const struct fwc_addrset *x, const struct fwc_addrset *y)
 
 /* Text. */
 
+/* Appends the decimal digits of v (0..999): "%u" without printf, for
+ * the millions of addresses of a large output. */
+static void
+add_dec(struct fwc_strbuf *sb, unsigned int v)
+{
+	char d[3];
+	size_t n = 0;
+
+	if (v >= 100)
+		d[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		d[n++] = (char)('0' + v / 10 % 10);
+	d[n++] = (char)('0' + v % 10);
+	fwc_strbuf_addn(sb, d, n);
+}
+
 void
 fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v)
 {
@@ -782,10 +798,11 @@ fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v)
 	int i;
 
 	if (f == FWC_FAM_IP4) {
-		fwc_strbuf_addf(sb, "%u.%u.%u.%u",
-		    (unsigned int)(v.lo >> 24) & 255,
-		    (unsigned int)(v.lo >> 16) & 255,
-		    (unsigned int)(v.lo >> 8) & 255, (unsigned int)v.lo & 255);
+		for (i = 24; i >= 0; i -= 8) {
+			add_dec(sb, (unsigned int)(v.lo >> i) & 255);
+			if (i > 0)
+				fwc_strbuf_addc(sb, '.');
+		}
 		return;
 	}
 	for (i = 0; i < 8; i++)
@@ -797,13 +814,19 @@ fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v)
 	fwc_strbuf_adds(sb, buf);
 }
 
-/* Largest len such that base is aligned to /len and base|hostmask <= hi. */
+/* Largest len such that base is aligned to /len and base|hostmask <= hi.
+ * No prefix shorter than base's trailing zero bits allow can be aligned:
+ * the search starts there. */
 static unsigned int
 largest_block(unsigned int w, struct fwc_u128 base, struct fwc_u128 hi)
 {
-	unsigned int len;
+	unsigned int tz = base.lo != 0 ? (unsigned int)__builtin_ctzll(base.lo)
+		      : base.hi != 0
+			  ? 64u + (unsigned int)__builtin_ctzll(base.hi)
+			  : 128u;
+	unsigned int len = tz >= w ? 0 : w - tz;
 
-	for (len = 0; len <= w; len++) {
+	for (; len <= w; len++) {
 		struct fwc_u128 m = host_mask(w, len);
 
 		if (u128_and_nonzero(base, m))
@@ -859,8 +882,10 @@ fwc_ivl_format(
 
 	fwc_addr_format(sb, f, iv->lo);
 	if (u128_eq(u128_or(iv->lo, host_mask(w, len)), iv->hi)) {
-		if (len != w)
-			fwc_strbuf_addf(sb, "/%u", len);
+		if (len != w) {
+			fwc_strbuf_addc(sb, '/');
+			add_dec(sb, len);
+		}
 		return;
 	}
 	fwc_strbuf_addc(sb, '-');
