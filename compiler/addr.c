@@ -297,17 +297,16 @@ ivl_cmp(const void *a, const void *b)
 	return c ? c : fwc_u128_cmp(x->hi, y->hi);
 }
 
-/* Sorts and merges v in place (overlapping or adjacent); returns the new
- * count. */
+/* Merges the sorted v in place (overlapping or adjacent intervals);
+ * returns the new count. */
 static size_t
-normalise(struct fwc_ivl *v, size_t n, enum fwc_family f)
+merge_sorted(struct fwc_ivl *v, size_t n, enum fwc_family f)
 {
 	size_t i;
 	size_t o = 0;
 
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof(*v), ivl_cmp);
 	for (i = 1; i < n; i++) {
 		struct fwc_u128 next = v[o].hi;
 		bool adjacent = !u128_eq(next, fam_max(f)) &&
@@ -321,6 +320,23 @@ normalise(struct fwc_ivl *v, size_t n, enum fwc_family f)
 		}
 	}
 	return o + 1;
+}
+
+/* Sorts and merges v in place (overlapping or adjacent); returns the new
+ * count. Lists as written are mostly in order already: qsort() of a
+ * million intervals copied each one through a temporary array of 32 MB
+ * that had to be faulted in first. */
+static size_t
+normalise(struct fwc_ivl *v, size_t n, enum fwc_family f)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (ivl_cmp(&v[i - 1], &v[i]) > 0)
+			break;
+	if (i < n)
+		qsort(v, n, sizeof(*v), ivl_cmp);
+	return merge_sorted(v, n, f);
 }
 
 static bool
@@ -407,7 +423,7 @@ fwc_addrset_union(struct fwc_arena *a, const struct fwc_addrset *x,
 			else
 				v[k++] = y->v[f][j++];
 		}
-		s->n[f] = normalise(v, k, (enum fwc_family)f);
+		s->n[f] = merge_sorted(v, k, (enum fwc_family)f);
 		s->v[f] = v;
 	}
 	return s;
