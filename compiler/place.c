@@ -541,19 +541,47 @@ side_of(struct plctx *c, const struct fwc_ref *r, size_t n, bool want_ep,
 	s.all = &fwc_addrset_empty;
 	s.named = &fwc_addrset_empty;
 	s.label = label;
+	size_t n_all = 0;
+	size_t n_named = 0;
+	const struct fwc_addrset **all;
+	const struct fwc_addrset **named;
+
 	/* One reference, the usual case, shares its set. */
 	for (size_t i = 0; i < n; i++) {
-		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep)
+		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep ||
+		    fwc_addrset_is_empty(r[i].addrs))
 			continue;
-		s.all = fwc_addrset_is_empty(s.all)
-			    ? r[i].addrs
-			    : fwc_addrset_union(c->a, s.all, r[i].addrs);
-		if (r[i].kind != FWC_REF_ANY)
-			s.named =
-			    fwc_addrset_is_empty(s.named)
-				? r[i].addrs
-				: fwc_addrset_union(c->a, s.named, r[i].addrs);
+		n_all++;
+		s.all = r[i].addrs;
+		if (r[i].kind != FWC_REF_ANY) {
+			n_named++;
+			s.named = r[i].addrs;
+		}
 	}
+	if (n_all < 2)
+		return s;
+	/* Several: one union of all of them (one at a time would copy the
+	 * growing result again for each), shared when no "any" is among
+	 * them. */
+	all = fwc_xmalloc(n_all * sizeof(*all));
+	named = fwc_xmalloc(n_all * sizeof(*named));
+	n_all = 0;
+	n_named = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep ||
+		    fwc_addrset_is_empty(r[i].addrs))
+			continue;
+		all[n_all++] = r[i].addrs;
+		if (r[i].kind != FWC_REF_ANY)
+			named[n_named++] = r[i].addrs;
+	}
+	s.all = fwc_addrset_union_n(c->a, all, n_all);
+	if (n_named == n_all)
+		s.named = s.all;
+	else if (n_named > 1)
+		s.named = fwc_addrset_union_n(c->a, named, n_named);
+	free(all);
+	free(named);
 	return s;
 }
 

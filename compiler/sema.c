@@ -834,12 +834,14 @@ static void
 resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 {
 	const struct fwc_addrset *others = &fwc_addrset_empty;
+	struct setvec all_named = { NULL, 0, 0 };
 	struct fwc_iface *any = NULL;
 
 	g->addrs = addr_items(c, g->items, g->n_items, true);
 	for (size_t i = 0; i < g->n_ifaces; i++) {
 		struct fwc_iface *f = &g->ifaces[i];
 		const struct fwc_addrset *s = &fwc_addrset_empty;
+		struct setvec parts = { NULL, 0, 0 };
 
 		if (!valid_ifname(f->name))
 			fwc_error(c->dg, &f->loc,
@@ -867,9 +869,10 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 				f->is_any = true;
 				continue;
 			}
-			s = fwc_addrset_union(
-			    c->a, s, ref_addrs(c, w, "boundary"));
+			set_push(&parts, ref_addrs(c, w, "boundary"));
 		}
+		if (parts.n > 0)
+			s = set_union(c->a, &parts);
 		f->addrs = s;
 		if (!f->is_any) {
 			for (size_t j = 0; j < i; j++) {
@@ -885,9 +888,11 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 				    "interface '%s' is here", o->name);
 				break;
 			}
-			others = fwc_addrset_union(c->a, others, s);
+			set_push(&all_named, s);
 		}
 	}
+	if (all_named.n > 0)
+		others = set_union(c->a, &all_named);
 	if (any != NULL)
 		any->addrs = fwc_addrset_union(c->a, any->addrs,
 		    fwc_addrset_minus(c->a, fwc_addrset_all(), others));
