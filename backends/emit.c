@@ -100,65 +100,73 @@ fwc_emit_names_release(struct fwc_emit_names *nm)
 	size_t i;
 
 	for (i = 0; i < nm->cap; i++)
-		free(nm->slot[i]);
+		free(nm->slot[i].id);
 	free(nm->slot);
 	nm->slot = NULL;
 	nm->cap = 0;
 	nm->count = 0;
 }
 
-/* The slot holding id, or the empty slot where it belongs. */
+/* The slot holding id (of hash h), or the empty slot where it belongs.
+ * Stored hashes are compared first: a probe past other names reads none
+ * of them (each a cache miss in a large table). */
 static size_t
-find_slot(const struct fwc_emit_names *nm, const char *id)
+find_slot(const struct fwc_emit_names *nm, const char *id, uint32_t h)
 {
-	size_t i = hash_str(id) & (nm->cap - 1);
+	size_t i = h & (nm->cap - 1);
 
-	while (nm->slot[i] != NULL && strcmp(nm->slot[i], id) != 0)
+	while (nm->slot[i].id != NULL &&
+	       (nm->slot[i].hash != h || strcmp(nm->slot[i].id, id) != 0))
 		i = (i + 1) & (nm->cap - 1);
 	return i;
 }
 
+/* Room for one more name, the table staying at most half full. */
 static void
-grow(struct fwc_emit_names *nm)
+make_room(struct fwc_emit_names *nm)
 {
-	char **old = nm->slot;
+	struct fwc_emit_name_slot *old = nm->slot;
 	size_t old_cap = nm->cap;
 	size_t i;
 
+	if ((nm->count + 1) * 2 <= nm->cap)
+		return;
 	nm->cap = old_cap ? old_cap * 2 : 64;
 	nm->slot = fwc_xcalloc(nm->cap, sizeof(*nm->slot));
-	for (i = 0; i < old_cap; i++)
-		if (old[i] != NULL)
-			nm->slot[find_slot(nm, old[i])] = old[i];
+	for (i = 0; i < old_cap; i++) {
+		size_t j;
+
+		if (old[i].id == NULL)
+			continue;
+		for (j = old[i].hash & (nm->cap - 1); nm->slot[j].id != NULL;
+		     j = (j + 1) & (nm->cap - 1))
+			;
+		nm->slot[j] = old[i];
+	}
 	free(old);
 }
 
-static bool
-taken(const struct fwc_emit_names *nm, const char *id)
-{
-	return nm->cap != 0 && nm->slot[find_slot(nm, id)] != NULL;
-}
-
-/* Stores the heap string id, which must not be taken yet. */
+/* Stores a copy of id in the empty slot i found for hash h. */
 static const char *
-insert(struct fwc_emit_names *nm, char *id)
+store(struct fwc_emit_names *nm, size_t i, const char *id, uint32_t h)
 {
-	size_t i;
-
-	if ((nm->count + 1) * 2 > nm->cap)
-		grow(nm);
-	i = find_slot(nm, id);
-	nm->slot[i] = id;
+	nm->slot[i].id = fwc_xstrdup(id);
+	nm->slot[i].hash = h;
 	nm->count++;
-	return id;
+	return nm->slot[i].id;
 }
 
 bool
 fwc_emit_names_reserve(struct fwc_emit_names *nm, const char *id)
 {
-	if (taken(nm, id))
+	uint32_t h = hash_str(id);
+	size_t i;
+
+	make_room(nm);
+	i = find_slot(nm, id, h);
+	if (nm->slot[i].id != NULL)
 		return false;
-	insert(nm, fwc_xstrdup(id));
+	store(nm, i, id, h);
 	return true;
 }
 
@@ -175,10 +183,13 @@ fwc_emit_names_add(
 	size_t n = 0;
 	unsigned long k;
 	char tail[24];
-	char *result;
+	const char *result;
+	uint32_t h;
+	size_t slot;
 
 	if (slen + 8 > nm->max)
 		FWC_BUG("identifier suffix '%s' too long", suffix);
+	make_room(nm);
 	/* Stack buffers for the usual short names; the heap otherwise. */
 	stem = blen + 2 <= sizeof(sbuf) ? sbuf : fwc_xmalloc(blen + 2);
 	id = nm->max + 1 <= sizeof(ibuf) ? ibuf : fwc_xmalloc(nm->max + 1);
@@ -201,15 +212,17 @@ fwc_emit_names_add(
 		memcpy(id + keep, suffix, slen);
 		memcpy(id + keep + slen, tail, tlen);
 		id[keep + slen + tlen] = '\0';
-		if (!taken(nm, id))
+		h = hash_str(id);
+		slot = find_slot(nm, id, h);
+		if (nm->slot[slot].id == NULL)
 			break;
 	}
-	result = fwc_xstrdup(id);
+	result = store(nm, slot, id, h);
 	if (stem != sbuf)
 		free(stem);
 	if (id != ibuf)
 		free(id);
-	return insert(nm, result);
+	return result;
 }
 
 struct fwc_emit_map_ent {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fwc/addr.h"
 #include "fwc/strbuf.h"
@@ -43,8 +44,13 @@ fwc_emit_s3(struct fwc_strbuf *sb, const char *a, const char *b, const char *c)
 /* A set of identifiers already handed out, so that every name a backend
  * invents is unique within one output. Held by value: init, then
  * release. */
+struct fwc_emit_name_slot {
+	char *id;      /* owned; NULL = empty */
+	uint32_t hash; /* compared before id is read */
+};
+
 struct fwc_emit_names {
-	char **slot;  /* open-addressing hash table of owned strings */
+	struct fwc_emit_name_slot *slot; /* open addressing */
 	size_t cap;   /* number of slots, a power of two, or 0 */
 	size_t count; /* used slots, kept below cap / 2 */
 	size_t max;   /* longest identifier allowed, in bytes (>= 16) */
