@@ -48,15 +48,19 @@ struct fwc_arena {
 	size_t cap_adopted;
 };
 
-/* Mapped chunks of exactly HUGE bytes given back by released arenas,
- * for the next arena to reuse: a compilation releases the XML trees of
+/* Mapped chunks given back by released arenas (most are the 4 MiB
+ * chunks of a full-grown arena), for the next arena to reuse: a
+ * compilation releases the XML trees of
  * each file, the policy items and then the whole compilation before the
  * backend, and fresh mappings in their place had to be faulted in and
  * zeroed by the kernel again (half of all the memory a 200,000-flow
  * compile touched). A reused chunk is dirty, and is zeroed as it is
  * handed out. At most SPARE_MAX bytes wait here: pages kept count in the
- * peak. */
+ * peak. A new chunk takes a spare one of exactly its size. */
 #define SPARE_MAX ((size_t)64 << 20)
+/* Larger chunks (one big block each) rarely find a taker of their exact
+ * size: they are unmapped at once. */
+#define SPARE_CHUNK (2 * HUGE)
 
 static struct chunk *spare;
 static size_t spare_bytes;
@@ -100,10 +104,11 @@ fwc_arena_release(struct fwc_arena *a)
 	}
 	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
-		if (c->map_len == HUGE && spare_bytes + HUGE <= SPARE_MAX) {
+		if (c->map_len != 0 && c->map_len <= SPARE_CHUNK &&
+		    spare_bytes + c->map_len <= SPARE_MAX) {
 			c->next = spare;
 			spare = c;
-			spare_bytes += HUGE;
+			spare_bytes += c->map_len;
 		} else if (c->map_len != 0)
 			munmap(c, c->map_len);
 		else
@@ -144,6 +149,23 @@ map_huge(size_t len)
 #endif
 }
 
+/* A spare chunk of exactly len mapped bytes, zeroed, or NULL. */
+static struct chunk *
+take_spare(size_t len)
+{
+	for (struct chunk **pp = &spare; *pp != NULL; pp = &(*pp)->next) {
+		struct chunk *c = *pp;
+
+		if (c->map_len != len)
+			continue;
+		*pp = c->next;
+		spare_bytes -= len;
+		memset(c, 0, len);
+		return c;
+	}
+	return NULL;
+}
+
 static struct chunk *
 chunk_new(struct fwc_arena *a, size_t size)
 {
@@ -154,13 +176,11 @@ chunk_new(struct fwc_arena *a, size_t size)
 	/* Either way the memory comes zeroed without being touched (fresh
 	 * pages), and nothing in a chunk is ever reused, so allocations
 	 * need no memset of their own. */
-	if (len == HUGE && spare != NULL) {
-		c = spare;
-		spare = c->next;
-		spare_bytes -= HUGE;
-		memset(c, 0, HUGE);
-	} else if (total >= HUGE)
-		c = map_huge(len);
+	if (total >= HUGE) {
+		c = take_spare(len);
+		if (c == NULL)
+			c = map_huge(len);
+	}
 	if (c != NULL) {
 		c->map_len = len;
 		size = len - sizeof(*c);
