@@ -35,6 +35,8 @@
 #include "fwc/diag.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
+#include "xml_lines.h"
+#include "xml_utf8.h"
 #include "xml_scan.h"
 
 extern const char fwc_policy_rng[];
@@ -57,18 +59,6 @@ const struct fwc_xml_limits fwc_xml_default_limits = {
 /* Validation errors kept from libxml2 for the fallback report. */
 #define RNG_ERRORS_MAX 32
 
-/* Maps byte offsets of the source to lines and columns. Queries come in
- * increasing order while parsing, so a forward cursor keeps this linear
- * in time and constant in memory; an earlier offset restarts the scan. */
-struct lines {
-	const unsigned char *src;
-	size_t len;
-	size_t first;  /* offset of line 1 (after a byte order mark) */
-	size_t off;    /* offset last mapped */
-	size_t start;  /* offset of the line holding off */
-	uint32_t line; /* 1-based number of that line */
-};
-
 /* What the parser hooks know; reached through ctxt->_private. */
 struct pstate {
 	struct fwc_arena *a; /* strings that outlive the tree, messages */
@@ -78,7 +68,7 @@ struct pstate {
 	const unsigned char *src;
 	size_t len;
 	struct fwc_xml_limits lim;
-	struct lines lines;
+	struct xml_lines lines;
 	xmlParserCtxtPtr ctxt;
 	size_t doctype_off; /* offset of "<!DOCTYPE", or SIZE_MAX */
 	unsigned int depth; /* open elements */
@@ -181,44 +171,15 @@ skip_markup(const unsigned char *p, const unsigned char *end)
 }
 
 static void
-lines_init(struct lines *ln, const unsigned char *src, size_t len)
+lines_seek(struct xml_lines *ln, size_t off)
 {
-	ln->src = src;
-	ln->len = len;
-	ln->first = has_prefix(src, src + len, "\xEF\xBB\xBF") ? 3 : 0;
-	ln->off = ln->first;
-	ln->start = ln->first;
-	ln->line = 1;
-}
-
-static void
-lines_rewind(struct lines *ln)
-{
-	ln->off = ln->first;
-	ln->start = ln->first;
-	ln->line = 1;
-}
-
-static void
-lines_seek(struct lines *ln, size_t off)
-{
-	const unsigned char *nl;
-
 	if (off > ln->len)
 		off = ln->len;
 	if (off < ln->first)
 		off = ln->first;
 	if (off < ln->off)
-		lines_rewind(ln);
-	for (;;) {
-		nl = memchr(ln->src + ln->off, '\n', off - ln->off);
-		if (nl == NULL)
-			break;
-		ln->line++;
-		ln->start = (size_t)(nl - ln->src) + 1;
-		ln->off = ln->start;
-	}
-	ln->off = off;
+		xml_lines_rewind(ln);
+	xml_lines_advance(ln, off);
 }
 
 static struct fwc_loc
@@ -238,23 +199,16 @@ loc_at(struct pstate *ps, size_t off)
 static size_t
 off_line_char(struct pstate *ps, int line, int chars)
 {
-	struct lines *ln = &ps->lines;
+	struct xml_lines *ln = &ps->lines;
 	const unsigned char *p;
 	const unsigned char *end = ln->src + ln->len;
-	const unsigned char *nl;
 
 	if (line <= 0 || chars <= 0)
 		return SIZE_MAX;
 	if ((uint32_t)line < ln->line)
-		lines_rewind(ln);
-	while (ln->line < (uint32_t)line) {
-		nl = memchr(ln->src + ln->off, '\n', ln->len - ln->off);
-		if (nl == NULL)
-			break;
-		ln->line++;
-		ln->start = (size_t)(nl - ln->src) + 1;
-		ln->off = ln->start;
-	}
+		xml_lines_rewind(ln);
+	while (ln->line < (uint32_t)line && xml_lines_next(ln, ln->len))
+		;
 	ln->off = ln->start;
 	p = ln->src + ln->start;
 	while (--chars > 0 && p < end && *p != '\n') {
@@ -322,59 +276,6 @@ wide_encoding(const unsigned char *s, size_t len)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlong forms,
- * no surrogates, nothing above U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	size_t n;
-	size_t i;
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	if (p[0] == 0xE0)
-		lo = 0xA0;
-	else if (p[0] == 0xED)
-		hi = 0x9F;
-	else if (p[0] == 0xF0)
-		lo = 0x90;
-	else if (p[0] == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* The code point of the n-byte UTF-8 sequence at p when XML 1.0 forbids
- * it (controls other than tab, LF and CR; U+FFFE and U+FFFF; surrogates
- * are not valid UTF-8), else UINT32_MAX. */
-static uint32_t
-xml_char(const unsigned char *p, size_t n)
-{
-	if (n == 1 && p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' &&
-	    p[0] != '\r')
-		return p[0];
-	if (n == 3 && p[0] == 0xEF && p[1] == 0xBF &&
-	    (p[2] == 0xBE || p[2] == 0xBF))
-		return 0xFFF0u | (p[2] & 0x3Fu);
-	return UINT32_MAX;
-}
-
 /* Rejects UTF-16 and UTF-32, invalid UTF-8 and characters that XML does
  * not allow anywhere, each at its place. */
 static int
@@ -399,7 +300,7 @@ check_encoding(struct pstate *ps)
 			n = 1;
 			continue;
 		}
-		n = utf8_seq(p, end);
+		n = xml_utf8_len(p, end);
 		if (n == 0) {
 			loc = loc_at(ps, (size_t)(p - s));
 			ps->failed = true;
@@ -407,7 +308,7 @@ check_encoding(struct pstate *ps)
 			    (unsigned int)*p);
 			return -1;
 		}
-		c = xml_char(p, n);
+		c = xml_forbidden_char(p, n);
 		if (c != UINT32_MAX) {
 			loc = loc_at(ps, (size_t)(p - s));
 			ps->failed = true;
@@ -2210,7 +2111,7 @@ parse_stream(struct pstate *ps, struct fwc_xnode **root)
 	free(ss.stack);
 	if (rc < 0) {
 		*root = NULL;
-		lines_rewind(&ps->lines);
+		xml_lines_rewind(&ps->lines);
 		memset(ps->names, 0, sizeof(ps->names));
 	}
 	return rc;
@@ -2239,7 +2140,7 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 		return 0;
 	if (ps->lim.path == FWC_XML_PATH_SCAN)
 		return -1;
-	lines_init(&ps->lines, ps->src, ps->len);
+	xml_lines_init(&ps->lines, ps->src, ps->len);
 	if (check_size(ps, ps->len) < 0)
 		return -1;
 	if (ps->len == 0) {

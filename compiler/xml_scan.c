@@ -41,6 +41,8 @@
 
 #include "fwc/arena.h"
 #include "fwc/util.h"
+#include "xml_lines.h"
+#include "xml_utf8.h"
 
 extern const char fwc_policy_rng[];
 extern const unsigned long fwc_policy_rng_len;
@@ -117,11 +119,8 @@ struct scan {
 	const struct fwc_xml_limits *lim;
 	const struct sc_elem *root_def; /* NULL: no schema */
 	jmp_buf fail;
-	/* Line cursor (as compiler/xml.c's, byte columns). */
-	size_t first; /* offset of line 1 (after a byte order mark) */
-	size_t loff;
-	size_t lstart;
-	uint32_t line;
+	/* Line cursor (compiler/xml.c's, byte columns). */
+	struct xml_lines lines;
 	/* Open elements (heap, lim->max_depth frames). */
 	struct frame *stack;
 	unsigned int depth;
@@ -211,23 +210,14 @@ static struct fwc_loc
 loc_at(struct scan *sc, const unsigned char *p)
 {
 	size_t off = (size_t)(p - sc->s);
-	const unsigned char *nl;
 	struct fwc_loc loc;
 
-	if (off < sc->loff)
+	if (off < sc->lines.off)
 		FWC_BUG("xml_scan: location out of order");
-	for (;;) {
-		nl = memchr(sc->s + sc->loff, '\n', off - sc->loff);
-		if (nl == NULL)
-			break;
-		sc->line++;
-		sc->lstart = (size_t)(nl - sc->s) + 1;
-		sc->loff = sc->lstart;
-	}
-	sc->loff = off;
+	xml_lines_advance(&sc->lines, off);
 	loc.file = sc->file;
-	loc.line = sc->line;
-	loc.col = (uint32_t)(off - sc->lstart + 1);
+	loc.line = sc->lines.line;
+	loc.col = (uint32_t)(off - sc->lines.start + 1);
 	return loc;
 }
 
@@ -235,42 +225,15 @@ loc_at(struct scan *sc, const unsigned char *p)
  * Characters.
  */
 
-/* Length of the valid UTF-8 sequence at p that XML allows (no overlong
- * forms, surrogates, U+FFFE or U+FFFF, nothing above U+10FFFF); gives
- * up otherwise. */
+/* Length of the valid UTF-8 sequence at p (*p >= 0x80) that XML allows
+ * (no overlong forms, surrogates, U+FFFE or U+FFFF, nothing above
+ * U+10FFFF); gives up otherwise. */
 static size_t
 utf8_char(struct scan *sc, const unsigned char *p)
 {
-	size_t n;
-	size_t i;
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
+	size_t n = xml_utf8_len(p, sc->end);
 
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4;
-	else
-		give_up(sc);
-	if ((size_t)(sc->end - p) < n)
-		give_up(sc);
-	if (p[0] == 0xE0)
-		lo = 0xA0;
-	else if (p[0] == 0xED)
-		hi = 0x9F;
-	else if (p[0] == 0xF0)
-		lo = 0x90;
-	else if (p[0] == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		give_up(sc);
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			give_up(sc);
-	if (n == 3 && p[0] == 0xEF && p[1] == 0xBF &&
-	    (p[2] == 0xBE || p[2] == 0xBF))
+	if (n < 2 || xml_forbidden_char(p, n) != UINT32_MAX)
 		give_up(sc);
 	return n;
 }
@@ -874,7 +837,7 @@ xml_decl(struct scan *sc, const unsigned char *p)
 static void
 document(struct scan *sc)
 {
-	const unsigned char *p = sc->s + sc->first;
+	const unsigned char *p = sc->s + sc->lines.first;
 
 	if (at(sc, p, "<?xml") && sc->end - p > 5 && is_blank(p[5]))
 		p = xml_decl(sc, p);
@@ -920,10 +883,7 @@ scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
 	sc->file = file;
 	sc->lim = lim;
 	sc->root_def = root_def;
-	sc->first = len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-	sc->loff = sc->first;
-	sc->lstart = sc->first;
-	sc->line = 1;
+	xml_lines_init(&sc->lines, src, len);
 	sc->stack = fwc_xcalloc(lim->max_depth, sizeof(*sc->stack));
 	if (len == 0 || len >= lim->max_bytes || len >= INT32_MAX)
 		goto out;

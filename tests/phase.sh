@@ -4,28 +4,10 @@
 # prints one line per phase of the pipeline on stderr, in order, each with
 # its wall and CPU time and peak memory; the output is byte-identical to
 # a run without it, and without it stderr stays empty.
-set -u
-FWC=${FWC:-build/fwc}
-case $FWC in /*) ;; *) FWC=$(pwd)/$FWC ;; esac
-export LC_ALL=C
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-pass=0
+NAME=phase
+. "$(dirname "$0")/lib-bench.sh"
 
-ok() {
-	pass=$((pass + 1))
-}
-
-bad() {
-	echo "FAIL phase: $1"
-	fail=$((fail + 1))
-}
-
-python3 tools/bench/gen.py 2000 "$tmp/bench-2000" >/dev/null || {
-	echo "FAIL phase: tools/bench/gen.py"
-	exit 1
-}
+gen_policy 2000 "$tmp/bench-2000"
 cd "$tmp/bench-2000" || exit 1
 
 # The example as documented.

@@ -9,32 +9,14 @@
 # mount namespace of its own, when unshare works) exits 3, leaves no
 # file and no temporary; a directory that does not exist exits 3 with
 # the message of the buffered path; /dev/null and "-" still work.
-set -u
-FWC=${FWC:-build/fwc}
-case $FWC in /*) ;; *) FWC=$(pwd)/$FWC ;; esac
-export LC_ALL=C
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-pass=0
-
-ok() {
-	pass=$((pass + 1))
-}
-
-bad() {
-	echo "FAIL stream: $1"
-	fail=$((fail + 1))
-}
+NAME=stream
+. "$(dirname "$0")/lib-bench.sh"
 
 temps() {
 	ls -a "$1" | grep -c '\.tmp' || true
 }
 
-python3 tools/bench/gen.py 20000 "$tmp/b" >/dev/null || {
-	echo "FAIL stream: tools/bench/gen.py"
-	exit 1
-}
+gen_policy 20000 "$tmp/b"
 for t in nft iptables pf; do
 	"$FWC" compile "$tmp/b/policy.xml" --gateway gw -t "$t" \
 	    >"$tmp/out.stdout" 2>"$tmp/err1" || bad "$t: stdout run failed"

@@ -13,24 +13,7 @@
 #include "fwc/addr.h"
 #include "fwc/arena.h"
 #include "fwc/strbuf.h"
-
-static struct fwc_arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
+#include "rand_fixture.h"
 
 static const char *
 fmt_set(const struct fwc_addrset *s)
@@ -177,29 +160,6 @@ test_addr_ops(void **state)
 	    "0.0.0.0/0 ::/0");
 }
 
-/* Random sets over 0..255 against a bitmap. */
-static struct fwc_addrset *
-random_set(unsigned char bits[256])
-{
-	struct fwc_ivl v[8];
-	size_t n = (size_t)(rand() % 6);
-
-	memset(bits, 0, 256);
-	for (size_t i = 0; i < n; i++) {
-		unsigned int lo = (unsigned int)(rand() % 256);
-		unsigned int hi = lo + (unsigned int)(rand() % 40);
-
-		if (hi > 255)
-			hi = 255;
-		v[i].lo.hi = v[i].hi.hi = 0;
-		v[i].lo.lo = lo;
-		v[i].hi.lo = hi;
-		for (unsigned int k = lo; k <= hi; k++)
-			bits[k] = 1;
-	}
-	return fwc_addrset_from(A, v, n, NULL, 0);
-}
-
 static void
 check_bits(const struct fwc_addrset *s, const unsigned char bits[256])
 {
@@ -225,8 +185,8 @@ test_addr_random_against_bitmap(void **state)
 	(void)state;
 	srand(42);
 	for (int round = 0; round < 3000; round++) {
-		struct fwc_addrset *x = random_set(a);
-		struct fwc_addrset *y = random_set(b);
+		struct fwc_addrset *x = random_set(a, 40, true, false);
+		struct fwc_addrset *y = random_set(b, 40, true, false);
 		bool ov = false;
 		bool sub = true;
 
@@ -295,18 +255,19 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_addr_parse_errors, setup, teardown),
+		    test_addr_parse_errors, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_prefix_configmgr, setup, teardown),
+		    test_addr_prefix_configmgr, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_normalise_and_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_addr_ops, setup, teardown),
+		    test_addr_normalise_and_format, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_random_against_bitmap, setup, teardown),
+		    test_addr_ops, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_cidr_decomposition, setup, teardown),
+		    test_addr_random_against_bitmap, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_ports, setup, teardown),
+		    test_addr_cidr_decomposition, setup_arena, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_addr_ports, setup_arena, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

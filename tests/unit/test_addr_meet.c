@@ -13,24 +13,7 @@
 
 #include "fwc/addr.h"
 #include "fwc/arena.h"
-
-static struct fwc_arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
+#include "rand_fixture.h"
 
 static struct fwc_ivl
 ivl(uint64_t lo, uint64_t hi)
@@ -41,28 +24,6 @@ ivl(uint64_t lo, uint64_t hi)
 	x.lo.lo = lo;
 	x.hi.lo = hi;
 	return x;
-}
-
-/* A random set over 0..255 of both families (the same numbers in IPv4
- * and in IPv6 when both), with its bitmap. */
-static struct fwc_addrset *
-random_set(unsigned char bits[256], bool v4, bool v6)
-{
-	struct fwc_ivl v[8];
-	size_t n = (size_t)(rand() % 6);
-
-	memset(bits, 0, 256);
-	for (size_t i = 0; i < n; i++) {
-		unsigned int lo = (unsigned int)(rand() % 256);
-		unsigned int hi = lo + (unsigned int)(rand() % 60);
-
-		if (hi > 255)
-			hi = 255;
-		v[i] = ivl(lo, hi);
-		for (unsigned int k = lo; k <= hi; k++)
-			bits[k] = 1;
-	}
-	return fwc_addrset_from(A, v, v4 ? n : 0, v, v6 ? n : 0);
 }
 
 static void
@@ -91,8 +52,8 @@ test_addr_meet_random_against_bitmap(void **state)
 	for (int round = 0; round < 5000; round++) {
 		bool xv6 = rand() % 3 == 0;
 		bool yv6 = rand() % 3 == 0;
-		struct fwc_addrset *x = random_set(a, true, xv6);
-		struct fwc_addrset *y = random_set(b, rand() % 4 != 0, yv6);
+		struct fwc_addrset *x = random_set(a, 60, true, xv6);
+		struct fwc_addrset *y = random_set(b, 60, rand() % 4 != 0, yv6);
 		const struct fwc_addrset *m = fwc_addrset_meet(A, x, y);
 		bool has_v4 = y->n[FWC_FAM_IP4] != 0;
 
@@ -148,9 +109,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_addr_meet_random_against_bitmap, setup, teardown),
+		    test_addr_meet_random_against_bitmap, setup_arena,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_addr_meet_shares_operands, setup, teardown),
+		    test_addr_meet_shares_operands, setup_arena, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

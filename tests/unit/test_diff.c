@@ -19,76 +19,12 @@
 #include "fwc/pipeline.h"
 #include "fwc/space.h"
 #include "narrow.h"
+#include "rand_fixture.h"
 
-static struct fwc_arena *A;
-static uint64_t rng_state;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	fwc_space_init();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(rng_state >> 33) % n;
-}
-
-static const char *const ifn[] = { "a0", "b0" };
-
-/* A pool of sets and rules, so that OLD and NEW share most rules. */
-static struct fwc_ir_set *
-mkset(void)
-{
-	struct fwc_ir_set *s = fwc_arena_alloc(A, sizeof(*s));
-	struct fwc_ivl *v = fwc_arena_alloc(A, sizeof(*v));
-
-	v->lo.hi = v->hi.hi = 0;
-	v->lo.lo = 0x0a000000u + rnd(64);
-	v->hi.lo = v->lo.lo + rnd(16);
-	s->family = FWC_FAM_IP4;
-	s->v = v;
-	s->n = 1;
-	s->name = "s";
-	return s;
-}
-
-static void
-mkrule(struct fwc_ir_rule *r)
-{
-	struct fwc_pivl *p;
-
-	memset(r, 0, sizeof(*r));
-	r->action = rnd(4) == 0 ? FWC_ACT_DROP : FWC_ACT_ACCEPT;
-	r->chain = FWC_CHAIN_FORWARD;
-	r->family = FWC_FAM_IP4;
-	r->iif = rnd(2) ? ifn[rnd(2)] : NULL;
-	r->oif = rnd(2) ? ifn[rnd(2)] : NULL;
-	r->src = rnd(4) ? mkset() : NULL;
-	r->dst = rnd(4) ? mkset() : NULL;
-	r->proto = rnd(3) ? FWC_PROTO_TCP : FWC_PROTO_ANY;
-	if (r->proto == FWC_PROTO_TCP && rnd(2)) {
-		p = fwc_arena_alloc(A, sizeof(*p));
-		p->lo = (uint16_t)rnd(100);
-		p->hi = (uint16_t)(p->lo + rnd(20));
-		r->dport.v = p;
-		r->dport.n = 1;
-	}
-	r->origin.flow = "f";
-}
+/* A quarter drop rules, the rest accept; OLD and NEW take their rules
+ * from a pool, so that they share most of them. */
+static const enum fwc_action acts[] = { FWC_ACT_DROP, FWC_ACT_ACCEPT,
+	FWC_ACT_ACCEPT, FWC_ACT_ACCEPT };
 
 static struct fwc_ruleset *
 mkruleset(const struct fwc_ir_rule *pool, size_t npool, size_t n)
@@ -135,7 +71,7 @@ test_diff_narrowing_is_exact(void **state)
 		int x;
 
 		for (size_t i = 0; i < 30; i++)
-			mkrule(&pool[i]);
+			mkrule(&pool[i], acts);
 		o = mkruleset(pool, 30, 20);
 		n = mkruleset(pool, 30, 20);
 		/* Make NEW mostly OLD: copy and change one rule. */
@@ -147,20 +83,10 @@ test_diff_narrowing_is_exact(void **state)
 			memcpy(
 			    n->rules, o->rules, o->n_rules * sizeof(*n->rules));
 			if (o->n_rules > 0)
-				mkrule(&n->rules[rnd((uint32_t)o->n_rules)]);
+				mkrule(
+				    &n->rules[rnd((uint32_t)o->n_rules)], acts);
 			/* Keep deny first. */
-			for (size_t i = 0; i + 1 < n->n_rules; i++)
-				for (size_t j = 0; j + 1 < n->n_rules - i; j++)
-					if (n->rules[j].action ==
-						FWC_ACT_ACCEPT &&
-					    n->rules[j + 1].action !=
-						FWC_ACT_ACCEPT) {
-						struct fwc_ir_rule t =
-						    n->rules[j];
-
-						n->rules[j] = n->rules[j + 1];
-						n->rules[j + 1] = t;
-					}
+			deny_first(n);
 		}
 		fwc_space_reset(&sp);
 		fwc_space_add_ifaces(&sp, o);
@@ -210,21 +136,7 @@ static const char base[] =
 static struct fwc_program *
 compile(const char *a, const char *b)
 {
-	char buf[4096];
-	struct fwc_diag dg;
-	struct fwc_options opt;
-	struct fwc_program *prog = NULL;
-	FILE *sink = tmpfile();
-	int n = snprintf(buf, sizeof(buf), base, a, b);
-
-	memset(&opt, 0, sizeof(opt));
-	fwc_diag_init(&dg, sink);
-	assert_int_equal(
-	    fwc_compile_buffer(A, &dg, &opt, "p.xml", buf, (size_t)n, &prog),
-	    0);
-	fwc_diag_release(&dg);
-	fclose(sink);
-	return prog;
+	return compile_policy(base, a, b);
 }
 
 static const char web[] =

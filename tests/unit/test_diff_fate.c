@@ -25,91 +25,11 @@
 #include "fwc/pipeline.h"
 #include "fwc/space.h"
 #include "narrow.h"
+#include "rand_fixture.h"
 
-static struct fwc_arena *A;
-static uint64_t rng_state;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	fwc_space_init();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(rng_state >> 33) % n;
-}
-
-static const char *const ifn[] = { "a0", "b0" };
-
-static struct fwc_ir_set *
-mkset(void)
-{
-	struct fwc_ir_set *s = fwc_arena_alloc(A, sizeof(*s));
-	struct fwc_ivl *v = fwc_arena_alloc(A, sizeof(*v));
-
-	v->lo.lo = 0x0a000000u + rnd(64);
-	v->hi.lo = v->lo.lo + rnd(16);
-	s->family = FWC_FAM_IP4;
-	s->v = v;
-	s->n = 1;
-	s->name = "s";
-	return s;
-}
-
-static void
-mkrule(struct fwc_ir_rule *r)
-{
-	static const enum fwc_action acts[] = { FWC_ACT_DROP, FWC_ACT_REJECT,
-		FWC_ACT_ACCEPT, FWC_ACT_ACCEPT };
-	struct fwc_pivl *p;
-
-	memset(r, 0, sizeof(*r));
-	r->action = acts[rnd(4)];
-	r->chain = FWC_CHAIN_FORWARD;
-	r->family = FWC_FAM_IP4;
-	r->iif = rnd(2) ? ifn[rnd(2)] : NULL;
-	r->oif = rnd(2) ? ifn[rnd(2)] : NULL;
-	r->src = rnd(4) ? mkset() : NULL;
-	r->dst = rnd(4) ? mkset() : NULL;
-	r->proto = rnd(3) ? FWC_PROTO_TCP : FWC_PROTO_ANY;
-	if (r->proto == FWC_PROTO_TCP && rnd(2)) {
-		p = fwc_arena_alloc(A, sizeof(*p));
-		p->lo = (uint16_t)rnd(100);
-		p->hi = (uint16_t)(p->lo + rnd(20));
-		r->dport.v = p;
-		r->dport.n = 1;
-	}
-	r->origin.flow = "f";
-}
-
-/* Bubbles the deny rules before the accept rules, keeping their order. */
-static void
-deny_first(struct fwc_ruleset *rs)
-{
-	for (size_t i = 0; i + 1 < rs->n_rules; i++)
-		for (size_t j = 0; j + 1 < rs->n_rules - i; j++)
-			if (rs->rules[j].action == FWC_ACT_ACCEPT &&
-			    rs->rules[j + 1].action != FWC_ACT_ACCEPT) {
-				struct fwc_ir_rule t = rs->rules[j];
-
-				rs->rules[j] = rs->rules[j + 1];
-				rs->rules[j + 1] = t;
-			}
-}
+/* Drop, reject and accept rules, half of them accept. */
+static const enum fwc_action acts[] = { FWC_ACT_DROP, FWC_ACT_REJECT,
+	FWC_ACT_ACCEPT, FWC_ACT_ACCEPT };
 
 static struct fwc_ruleset *
 mkruleset(size_t n)
@@ -119,7 +39,7 @@ mkruleset(size_t n)
 	rs->name = "gw";
 	rs->rules = fwc_arena_alloc(A, (n + 1) * sizeof(*rs->rules));
 	for (size_t i = 0; i < n; i++)
-		mkrule(&rs->rules[i]);
+		mkrule(&rs->rules[i], acts);
 	rs->n_rules = n;
 	deny_first(rs);
 	rs->has_chain[FWC_CHAIN_FORWARD] = true;
@@ -151,7 +71,7 @@ mutate(const struct fwc_ruleset *o)
 		}
 		break;
 	case 1:
-		mkrule(&n->rules[rnd((uint32_t)n->n_rules)]);
+		mkrule(&n->rules[rnd((uint32_t)n->n_rules)], acts);
 		deny_first(n);
 		break;
 	default:
@@ -301,21 +221,7 @@ static const char base[] =
 static struct fwc_program *
 compile(const char *def, const char *deny)
 {
-	char buf[4096];
-	struct fwc_diag dg;
-	struct fwc_options opt;
-	struct fwc_program *prog = NULL;
-	FILE *sink = tmpfile();
-	int n = snprintf(buf, sizeof(buf), base, def, deny);
-
-	memset(&opt, 0, sizeof(opt));
-	fwc_diag_init(&dg, sink);
-	assert_int_equal(
-	    fwc_compile_buffer(A, &dg, &opt, "p.xml", buf, (size_t)n, &prog),
-	    0);
-	fwc_diag_release(&dg);
-	fclose(sink);
-	return prog;
+	return compile_policy(base, def, deny);
 }
 
 static void

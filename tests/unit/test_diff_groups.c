@@ -25,40 +25,12 @@
 #include "fwc/strbuf.h"
 #include "ir_wire.h"
 #include "narrow.h"
-
-static struct fwc_arena *A;
-static uint64_t rng_state;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	fwc_space_init();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(rng_state >> 33) % n;
-}
-
-static const char *const ifn[] = { "a0", "b0", "c0" };
+#include "rand_fixture.h"
 
 /* One or two intervals among 2048 addresses, so that some rules overlap
  * and most do not: several groups per chain. */
 static struct fwc_ir_set *
-mkset(void)
+spread_set(void)
 {
 	struct fwc_ir_set *s = fwc_arena_alloc(A, sizeof(*s));
 	size_t n = 1 + rnd(2);
@@ -81,7 +53,7 @@ mkset(void)
 }
 
 static void
-mkrule(struct fwc_ir_rule *r, unsigned int no)
+spread_rule(struct fwc_ir_rule *r, unsigned int no)
 {
 	static const enum fwc_action acts[] = { FWC_ACT_DROP, FWC_ACT_REJECT,
 		FWC_ACT_ACCEPT, FWC_ACT_ACCEPT, FWC_ACT_ACCEPT };
@@ -95,8 +67,8 @@ mkrule(struct fwc_ir_rule *r, unsigned int no)
 	r->family = FWC_FAM_IP4;
 	r->iif = rnd(2) ? ifn[rnd(3)] : NULL;
 	r->oif = rnd(2) ? ifn[rnd(3)] : NULL;
-	r->src = rnd(6) ? mkset() : NULL;
-	r->dst = rnd(8) ? mkset() : NULL;
+	r->src = rnd(6) ? spread_set() : NULL;
+	r->dst = rnd(8) ? spread_set() : NULL;
 	r->proto = protos[rnd(6)];
 	if ((r->proto == FWC_PROTO_TCP || r->proto == FWC_PROTO_UDP) &&
 	    rnd(3)) {
@@ -113,21 +85,6 @@ mkrule(struct fwc_ir_rule *r, unsigned int no)
 	r->origin.flow = fwc_arena_printf(A, "f%u", no);
 	r->origin.loc.file = "t.xml";
 	r->origin.loc.line = no;
-}
-
-/* Stable: the deny rules before the accept rules, each in order. */
-static void
-deny_first(struct fwc_ruleset *rs)
-{
-	for (size_t i = 0; i + 1 < rs->n_rules; i++)
-		for (size_t j = 0; j + 1 < rs->n_rules - i; j++)
-			if (rs->rules[j].action == FWC_ACT_ACCEPT &&
-			    rs->rules[j + 1].action != FWC_ACT_ACCEPT) {
-				struct fwc_ir_rule t = rs->rules[j];
-
-				rs->rules[j] = rs->rules[j + 1];
-				rs->rules[j + 1] = t;
-			}
 }
 
 static struct fwc_program *
@@ -153,7 +110,7 @@ mkruleset(unsigned int *no)
 	rs->name = "gw";
 	rs->rules = fwc_arena_alloc(A, (2 * N_RULES) * sizeof(*rs->rules));
 	for (size_t i = 0; i < N_RULES; i++)
-		mkrule(&rs->rules[i], (*no)++);
+		spread_rule(&rs->rules[i], (*no)++);
 	rs->n_rules = N_RULES;
 	deny_first(rs);
 	rs->has_chain[FWC_CHAIN_FORWARD] = true;
@@ -181,7 +138,7 @@ mutate(const struct fwc_ruleset *o, unsigned int *no)
 
 		switch (rnd(4)) {
 		case 0:
-			mkrule(&n->rules[i], (*no)++);
+			spread_rule(&n->rules[i], (*no)++);
 			break;
 		case 1:
 			memmove(&n->rules[i], &n->rules[i + 1],
@@ -190,7 +147,7 @@ mutate(const struct fwc_ruleset *o, unsigned int *no)
 			break;
 		case 2:
 			if (n->n_rules < 2 * N_RULES - 1)
-				mkrule(&n->rules[n->n_rules++], (*no)++);
+				spread_rule(&n->rules[n->n_rules++], (*no)++);
 			break;
 		default:
 			if (n->rules[i].action != FWC_ACT_ACCEPT)

@@ -18,33 +18,7 @@
 #include "fwc/eval.h"
 #include "fwc/ir.h"
 #include "fwc/space.h"
-
-static struct fwc_arena *A;
-static uint64_t rng_state;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	fwc_space_init();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(rng_state >> 33) % n;
-}
+#include "rand_fixture.h"
 
 static const char *const ifnames[] = { "eth0", "eth1", "eth2" };
 static const int protos[] = { FWC_PROTO_TCP, FWC_PROTO_UDP, FWC_PROTO_ICMP,
