@@ -79,13 +79,31 @@ fwc_nft_model_check(const struct fwc_ruleset *rs, struct fwc_diag *dg)
 	size_t n_bad;
 	size_t i;
 
+	/* The last good names seen: rules share their interfaces' strings,
+	 * and a large chain would check the same few names again and
+	 * again. */
+	const char *good_iif = NULL;
+	const char *good_oif = NULL;
+
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
 
-		fwc_emit_check_ifname(&bad, "nft", r->iif, ifname_ok(r->iif),
-		    IFNAME_EXPECT, &r->origin.loc, dg);
-		fwc_emit_check_ifname(&bad, "nft", r->oif, ifname_ok(r->oif),
-		    IFNAME_EXPECT, &r->origin.loc, dg);
+		if (r->iif != good_iif) {
+			bool ok = ifname_ok(r->iif);
+
+			fwc_emit_check_ifname(&bad, "nft", r->iif, ok,
+			    IFNAME_EXPECT, &r->origin.loc, dg);
+			if (ok)
+				good_iif = r->iif;
+		}
+		if (r->oif != good_oif) {
+			bool ok = ifname_ok(r->oif);
+
+			fwc_emit_check_ifname(&bad, "nft", r->oif, ok,
+			    IFNAME_EXPECT, &r->origin.loc, dg);
+			if (ok)
+				good_oif = r->oif;
+		}
 	}
 	n_bad = bad.n;
 	fwc_emit_bad_ifnames_release(&bad);
