@@ -837,9 +837,9 @@ static unsigned int
 largest_block(unsigned int w, struct fwc_u128 base, struct fwc_u128 hi)
 {
 	unsigned int tz = base.lo != 0 ? (unsigned int)__builtin_ctzll(base.lo)
-		      : base.hi != 0
-			  ? 64u + (unsigned int)__builtin_ctzll(base.hi)
-			  : 128u;
+			  : base.hi != 0
+			      ? 64u + (unsigned int)__builtin_ctzll(base.hi)
+			      : 128u;
 	unsigned int len = tz >= w ? 0 : w - tz;
 
 	for (; len <= w; len++) {

@@ -3,43 +3,14 @@
  * small set with a large one (binary search), and arena chunks of 2 MiB
  * and more (mapped, zeroed). Each is checked against a bitmap model over
  * 0..4095 on random sets of very different sizes. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "fwc/addr.h"
-#include "fwc/arena.h"
+#include "rand_fixture.h"
 
 #define SPACE 4096
-
-static struct fwc_arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = fwc_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	fwc_arena_release(A);
-	return 0;
-}
 
 /* A random set of up to max_n intervals (max_len addresses long at most)
  * over 0..SPACE-1, and its bitmap. */
 static struct fwc_addrset *
-random_set(unsigned char *bits, size_t max_n, unsigned int max_len)
+bulk_set(unsigned char *bits, size_t max_n, unsigned int max_len)
 {
 	struct fwc_ivl *v = calloc(max_n + 1, sizeof(*v));
 	size_t n = (size_t)rand() % (max_n + 1);
@@ -91,7 +62,7 @@ test_bulk_sets_union_n(void **state)
 
 		memset(want, 0, sizeof(want));
 		for (size_t i = 0; i < n; i++) {
-			sets[i] = random_set(bits, 1 + (size_t)(rand() % 30),
+			sets[i] = bulk_set(bits, 1 + (size_t)(rand() % 30),
 			    1 + (unsigned int)(rand() % 200));
 			for (int k = 0; k < SPACE; k++)
 				want[k] |= bits[k];
@@ -112,8 +83,8 @@ test_bulk_sets_small_against_large(void **state)
 	for (int round = 0; round < 600; round++) {
 		/* x has a few intervals, y up to a thousand short ones; every
 		 * other round the other way round. */
-		struct fwc_addrset *x = random_set(a, 4, 300);
-		struct fwc_addrset *y = random_set(b, 1000, 6);
+		struct fwc_addrset *x = bulk_set(a, 4, 300);
+		struct fwc_addrset *y = bulk_set(b, 1000, 6);
 		bool ov = false;
 
 		if (round % 2) {
@@ -164,16 +135,49 @@ test_bulk_sets_huge_chunks(void **state)
 	assert_true(fwc_arena_size(A) - before >= ((size_t)5 << 20) + 6000000);
 }
 
+/* Chunks released by one arena are reused by the next (arena.c keeps
+ * them): what the next one gets must be zeroed all the same, whether it
+ * was a full-size chunk or a smaller mapped one. */
+static void
+test_bulk_sets_reused_chunks_zeroed(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		struct fwc_arena *b = fwc_arena_new();
+
+		/* Small blocks grow the chunks up to their full 4 MiB;
+		 * 600 KiB and 3 MiB blocks get mapped chunks of their own. */
+		for (int i = 0; i < 40000; i++) {
+			unsigned char *p = fwc_arena_alloc(b, 300);
+
+			for (int k = 0; k < 300; k++)
+				assert_int_equal(p[k], 0);
+			memset(p, 0xEE, 300);
+		}
+		for (size_t n = (size_t)600 << 10; n <= ((size_t)3 << 20);
+		     n *= 5) {
+			unsigned char *p = fwc_arena_alloc(b, n);
+
+			for (size_t k = 0; k < n; k += 512)
+				assert_int_equal(p[k], 0);
+			assert_int_equal(p[n - 1], 0);
+			memset(p, 0xEF, n);
+		}
+		fwc_arena_release(b);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_bulk_sets_union_n, setup, teardown),
+		    test_bulk_sets_union_n, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_bulk_sets_small_against_large, setup, teardown),
+		    test_bulk_sets_small_against_large, setup_arena, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_bulk_sets_huge_chunks, setup, teardown),
+		    test_bulk_sets_huge_chunks, setup_arena, teardown),
+		cmocka_unit_test(test_bulk_sets_reused_chunks_zeroed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
