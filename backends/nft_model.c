@@ -72,38 +72,37 @@ ifname_ok(const char *s)
 	return true;
 }
 
+/* Checks name unless it is *good, the last name found good: rules
+ * share their interfaces' strings, and a large chain would check the
+ * same few names again and again. */
+static void
+check_ifname(struct fwc_emit_bad_ifnames *bad, const char *name,
+    const char **good, const struct fwc_loc *loc, struct fwc_diag *dg)
+{
+	bool ok;
+
+	if (name == *good)
+		return;
+	ok = ifname_ok(name);
+	fwc_emit_check_ifname(bad, "nft", name, ok, IFNAME_EXPECT, loc, dg);
+	if (ok)
+		*good = name;
+}
+
 int
 fwc_nft_model_check(const struct fwc_ruleset *rs, struct fwc_diag *dg)
 {
 	struct fwc_emit_bad_ifnames bad = { NULL, 0 };
-	size_t n_bad;
-	size_t i;
-
-	/* The last good names seen: rules share their interfaces' strings,
-	 * and a large chain would check the same few names again and
-	 * again. */
 	const char *good_iif = NULL;
 	const char *good_oif = NULL;
+	size_t n_bad;
+	size_t i;
 
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct fwc_ir_rule *r = &rs->rules[i];
 
-		if (r->iif != good_iif) {
-			bool ok = ifname_ok(r->iif);
-
-			fwc_emit_check_ifname(&bad, "nft", r->iif, ok,
-			    IFNAME_EXPECT, &r->origin.loc, dg);
-			if (ok)
-				good_iif = r->iif;
-		}
-		if (r->oif != good_oif) {
-			bool ok = ifname_ok(r->oif);
-
-			fwc_emit_check_ifname(&bad, "nft", r->oif, ok,
-			    IFNAME_EXPECT, &r->origin.loc, dg);
-			if (ok)
-				good_oif = r->oif;
-		}
+		check_ifname(&bad, r->iif, &good_iif, &r->origin.loc, dg);
+		check_ifname(&bad, r->oif, &good_oif, &r->origin.loc, dg);
 	}
 	n_bad = bad.n;
 	fwc_emit_bad_ifnames_release(&bad);
