@@ -50,13 +50,13 @@ struct fwc_arena {
 
 /* Mapped chunks given back by released arenas (most are the 4 MiB
  * chunks of a full-grown arena), for the next arena to reuse: a
- * compilation releases the XML trees of
- * each file, the policy items and then the whole compilation before the
- * backend, and fresh mappings in their place had to be faulted in and
- * zeroed by the kernel again (half of all the memory a 200,000-flow
- * compile touched). A reused chunk is dirty, and is zeroed as it is
- * handed out. At most SPARE_MAX bytes wait here: pages kept count in the
- * peak. A new chunk takes a spare one of exactly its size. */
+ * compilation releases the XML trees of each file, the policy items and
+ * then the whole compilation before the backend, and fresh mappings in
+ * their place had to be faulted in and zeroed by the kernel again (half
+ * of all the memory a 200,000-flow compile touched). A reused chunk is
+ * dirty, and is zeroed as it is handed out. At most SPARE_MAX bytes wait
+ * here: pages kept count in the peak. A new chunk takes a spare one of
+ * exactly its size. */
 #define SPARE_MAX ((size_t)64 << 20)
 /* Larger chunks (one big block each) rarely find a taker of their exact
  * size: they are unmapped at once. */
@@ -173,9 +173,9 @@ chunk_new(struct fwc_arena *a, size_t size)
 	size_t len = (total + HUGE - 1) & ~(HUGE - 1);
 	struct chunk *c = NULL;
 
-	/* Either way the memory comes zeroed without being touched (fresh
-	 * pages), and nothing in a chunk is ever reused, so allocations
-	 * need no memset of their own. */
+	/* Every way the memory comes zeroed (fresh pages, or a spare chunk
+	 * zeroed by take_spare()), and nothing in a chunk is reused while
+	 * its arena lives, so allocations need no memset of their own. */
 	if (total >= HUGE) {
 		c = take_spare(len);
 		if (c == NULL)

@@ -25,8 +25,15 @@ advise(void *p, size_t n)
 {
 #if defined(MADV_HUGEPAGE) && defined(__linux__)
 	static uintptr_t heap_done; /* the heap is advised up to here */
-	const uintptr_t pg = 4096;
-	uintptr_t top = (uintptr_t)sbrk(0) & ~(pg - 1);
+	static uintptr_t pg;
+	uintptr_t top;
+
+	if (pg == 0) {
+		long sz = sysconf(_SC_PAGESIZE);
+
+		pg = sz > 0 ? (uintptr_t)sz : 4096;
+	}
+	top = (uintptr_t)sbrk(0) & ~(pg - 1);
 
 	if (top == ((uintptr_t)-1 & ~(pg - 1)))
 		top = 0;
