@@ -53,19 +53,6 @@ fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max)
 	return n;
 }
 
-void
-fwc_emit_u(struct fwc_strbuf *sb, unsigned long v)
-{
-	char d[24];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	fwc_strbuf_addn(sb, d + i, sizeof(d) - i);
-}
-
 static bool
 is_ident_char(unsigned char c)
 {

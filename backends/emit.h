@@ -25,9 +25,6 @@ bool fwc_emit_safe_char(unsigned char c);
  * Returns the number of bytes appended. */
 size_t fwc_emit_safe(struct fwc_strbuf *sb, const char *s, size_t max);
 
-/* Appends the decimal digits of v: a cheaper "%lu" for the hot paths of
- * large outputs. */
-void fwc_emit_u(struct fwc_strbuf *sb, unsigned long v);
 /* Appends a, b and c (each NULL or a string) one after the other.
  * Inline: most arguments are literals, whose lengths are then known. */
 static inline void

@@ -814,7 +814,7 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 			break;
 		default:
 			fwc_strbuf_adds(out, "meta l4proto ");
-			fwc_emit_u(out, (unsigned long)p->proto);
+			fwc_strbuf_addu(out, (unsigned long)p->proto);
 			break;
 		}
 		break;
@@ -822,10 +822,10 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 	case FWC_NFT_P_SPORT:
 		fwc_emit_s3(out, fwc_nft_port_proto_kw(p->proto),
 		    p->kind == FWC_NFT_P_DPORT ? " dport " : " sport ", NULL);
-		fwc_emit_u(out, p->lo);
+		fwc_strbuf_addu(out, p->lo);
 		if (p->hi != p->lo) {
 			fwc_strbuf_addc(out, '-');
-			fwc_emit_u(out, p->hi);
+			fwc_strbuf_addu(out, p->hi);
 		}
 		break;
 	case FWC_NFT_P_DPORT_SET:
@@ -841,7 +841,7 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 		if (name != NULL)
 			fwc_strbuf_adds(out, name);
 		else
-			fwc_emit_u(out, p->lo);
+			fwc_strbuf_addu(out, p->lo);
 		break;
 	case FWC_NFT_P_ICMP_SET:
 		fwc_emit_s3(out,
@@ -850,7 +850,7 @@ emit_prim(struct fwc_strbuf *out, const struct fwc_nft_prim *p)
 		break;
 	case FWC_NFT_P_HOPLIMIT:
 		fwc_strbuf_adds(out, "ip6 hoplimit ");
-		fwc_emit_u(out, p->lo);
+		fwc_strbuf_addu(out, p->lo);
 		break;
 	case FWC_NFT_P_CT_STATE:
 		fwc_strbuf_adds(out, "ct state ");

@@ -790,22 +790,6 @@ fwc_addrset_subset(const struct fwc_addrset *x, const struct fwc_addrset *y)
 
 /* Text. */
 
-/* Appends the decimal digits of v (0..999): "%u" without printf, for
- * the millions of addresses of a large output. */
-static void
-add_dec(struct fwc_strbuf *sb, unsigned int v)
-{
-	char d[3];
-	size_t n = 0;
-
-	if (v >= 100)
-		d[n++] = (char)('0' + v / 100);
-	if (v >= 10)
-		d[n++] = (char)('0' + v / 10 % 10);
-	d[n++] = (char)('0' + v % 10);
-	fwc_strbuf_addn(sb, d, n);
-}
-
 void
 fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v)
 {
@@ -815,7 +799,7 @@ fwc_addr_format(struct fwc_strbuf *sb, enum fwc_family f, struct fwc_u128 v)
 
 	if (f == FWC_FAM_IP4) {
 		for (i = 24; i >= 0; i -= 8) {
-			add_dec(sb, (unsigned int)(v.lo >> i) & 255);
+			fwc_strbuf_addu(sb, (unsigned long)(v.lo >> i) & 255);
 			if (i > 0)
 				fwc_strbuf_addc(sb, '.');
 		}
@@ -900,7 +884,7 @@ fwc_ivl_format(
 	if (u128_eq(u128_or(iv->lo, host_mask(w, len)), iv->hi)) {
 		if (len != w) {
 			fwc_strbuf_addc(sb, '/');
-			add_dec(sb, len);
+			fwc_strbuf_addu(sb, len);
 		}
 		return;
 	}

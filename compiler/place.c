@@ -541,32 +541,16 @@ side_of(struct plctx *c, const struct fwc_ref *r, size_t n, bool want_ep,
 	s.all = &fwc_addrset_empty;
 	s.named = &fwc_addrset_empty;
 	s.label = label;
+	/* The sets to unite, all in the first n slots and named ones in
+	 * the next n: on the stack for the usual few references. */
+	const struct fwc_addrset *buf[16];
+	const struct fwc_addrset **all =
+	    2 * n <= FWC_ARRAY_SIZE(buf) ? buf
+					 : fwc_xmalloc(2 * n * sizeof(*all));
+	const struct fwc_addrset **named = all + n;
 	size_t n_all = 0;
 	size_t n_named = 0;
-	const struct fwc_addrset **all;
-	const struct fwc_addrset **named;
 
-	/* One reference, the usual case, shares its set. */
-	for (size_t i = 0; i < n; i++) {
-		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep ||
-		    fwc_addrset_is_empty(r[i].addrs))
-			continue;
-		n_all++;
-		s.all = r[i].addrs;
-		if (r[i].kind != FWC_REF_ANY) {
-			n_named++;
-			s.named = r[i].addrs;
-		}
-	}
-	if (n_all < 2)
-		return s;
-	/* Several: one union of all of them (one at a time would copy the
-	 * growing result again for each), shared when no "any" is among
-	 * them. */
-	all = fwc_xmalloc(n_all * sizeof(*all));
-	named = fwc_xmalloc(n_all * sizeof(*named));
-	n_all = 0;
-	n_named = 0;
 	for (size_t i = 0; i < n; i++) {
 		if ((r[i].kind == FWC_REF_ENDPOINT) != want_ep ||
 		    fwc_addrset_is_empty(r[i].addrs))
@@ -575,13 +559,21 @@ side_of(struct plctx *c, const struct fwc_ref *r, size_t n, bool want_ep,
 		if (r[i].kind != FWC_REF_ANY)
 			named[n_named++] = r[i].addrs;
 	}
-	s.all = fwc_addrset_union_n(c->a, all, n_all);
-	if (n_named == n_all)
+	/* One reference, the usual case, shares its set; several are
+	 * united in one pass (one at a time would copy the growing result
+	 * again for each), shared when no "any" is among them. */
+	if (n_all == 1)
+		s.all = all[0];
+	else if (n_all > 1)
+		s.all = fwc_addrset_union_n(c->a, all, n_all);
+	if (n_named == n_all && n_all > 0)
 		s.named = s.all;
+	else if (n_named == 1)
+		s.named = named[0];
 	else if (n_named > 1)
 		s.named = fwc_addrset_union_n(c->a, named, n_named);
-	free(all);
-	free(named);
+	if (all != buf)
+		free(all);
 	return s;
 }
 

@@ -55,6 +55,19 @@ fwc_strbuf_addn(struct fwc_strbuf *sb, const char *s, size_t n)
 }
 
 void
+fwc_strbuf_addu(struct fwc_strbuf *sb, unsigned long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	fwc_strbuf_addn(sb, d + i, sizeof(d) - i);
+}
+
+void
 fwc_strbuf_addc(struct fwc_strbuf *sb, char c)
 {
 	reserve(sb, 1);

@@ -39,6 +39,9 @@ fwc_strbuf_adds(struct fwc_strbuf *sb, const char *s)
 	fwc_strbuf_addn(sb, s, strlen(s));
 }
 void fwc_strbuf_addc(struct fwc_strbuf *sb, char c);
+/* Appends the decimal digits of v: a cheaper "%lu" for the hot paths of
+ * large outputs. */
+void fwc_strbuf_addu(struct fwc_strbuf *sb, unsigned long v);
 void fwc_strbuf_addf(struct fwc_strbuf *sb, const char *fmt, ...)
     FWC_PRINTF(2, 3);
 /* Marks a point where the producer will neither read nor rewrite any

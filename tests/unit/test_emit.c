@@ -30,7 +30,7 @@ test_emit_u(void **state)
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		fwc_strbuf_reset(&sb);
 		fwc_strbuf_adds(&sb, "x");
-		fwc_emit_u(&sb, v[i]);
+		fwc_strbuf_addu(&sb, v[i]);
 		snprintf(want, sizeof(want), "x%lu", v[i]);
 		assert_string_equal(sb.buf, want);
 		assert_int_equal(sb.len, strlen(want));
