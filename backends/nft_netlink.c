@@ -41,20 +41,20 @@
 #include <libnftnl/udata.h>
 
 #include "emit.h"
+#include "nl_batch.h"
 #include "nft_model.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
+#include "fwc/phase.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
 
 #define FAMILY	       NFPROTO_INET
-#define PAGE_BYTES     (128u * 1024u)	/* one batch page */
-#define MSG_MAX	       (65535u + 4096u) /* a message may overrun a page */
-#define ELEM_BUDGET    48000u		/* bytes of elements per message */
-#define RECV_BYTES     (256u * 1024u)	/* one read of kernel answers */
-#define UDATA_MAX      256u		/* NFT_USERDATA_MAXLEN */
-#define BYTEORDER_BE   2u		/* nft's BYTEORDER_BIG_ENDIAN */
-#define BYTEORDER_HOST 1u		/* nft's BYTEORDER_HOST_ENDIAN */
+#define ELEM_BUDGET    48000u	      /* bytes of elements per message */
+#define RECV_BYTES     (256u * 1024u) /* one read of kernel answers */
+#define UDATA_MAX      256u	      /* NFT_USERDATA_MAXLEN */
+#define BYTEORDER_BE   2u	      /* nft's BYTEORDER_BIG_ENDIAN */
+#define BYTEORDER_HOST 1u	      /* nft's BYTEORDER_HOST_ENDIAN */
 
 /* nft's data type numbers, which `nft list` uses to print elements. */
 static const struct {
@@ -79,16 +79,12 @@ struct seq_ent {
 };
 
 struct batch {
-	struct nftnl_batch *b;
+	struct fwc_nlb *w;    /* where the bytes go; borrowed */
 	uint32_t seq0;	      /* sequence number of the first message */
 	uint32_t seq;	      /* next sequence number */
 	struct seq_ent *ents; /* heap; index seq - seq0 */
 	size_t cap;
-	/* The batch page zeroed last: libmnl leaves the padding of
-	 * attributes unwritten, and nothing uninitialised may reach the
-	 * kernel (valgrind checks it). */
-	char *zlo;
-	char *zhi;
+	bool replay; /* made again for a stream: the entries are known */
 };
 
 struct kerr {
@@ -104,20 +100,17 @@ struct answers {
 };
 
 static void
-batch_init(struct batch *bt)
+batch_init(struct batch *bt, struct fwc_nlb *w, uint32_t seq0)
 {
 	memset(bt, 0, sizeof(*bt));
-	bt->b = nftnl_batch_alloc(PAGE_BYTES, MSG_MAX);
-	if (bt->b == NULL)
-		FWC_BUG("nftnl_batch_alloc failed");
-	bt->seq0 = (uint32_t)time(NULL);
+	bt->w = w;
+	bt->seq0 = seq0;
 	bt->seq = bt->seq0;
 }
 
 static void
 batch_release(struct batch *bt)
 {
-	nftnl_batch_free(bt->b);
 	free(bt->ents);
 	memset(bt, 0, sizeof(*bt));
 }
@@ -128,6 +121,8 @@ note_seq(
 {
 	size_t i = bt->seq - bt->seq0;
 
+	if (bt->replay)
+		return bt->seq++;
 	if (i == bt->cap) {
 		bt->cap = bt->cap ? bt->cap * 2 : 256;
 		bt->ents = fwc_xrealloc(bt->ents, bt->cap * sizeof(*bt->ents));
@@ -138,66 +133,35 @@ note_seq(
 	return bt->seq++;
 }
 
-/* Where the next message goes, with the MSG_MAX bytes from there zeroed.
- * libnftnl moves on to a new page (PAGE_BYTES + MSG_MAX long, a message
- * that overran the old one copied to its start) before the tail passes
- * PAGE_BYTES, so those bytes always lie inside the page. */
-static void *
-batch_tail(struct batch *bt)
-{
-	char *p = nftnl_batch_buffer(bt->b);
-
-	if (p < bt->zlo || p > bt->zhi) /* a new page */
-		bt->zlo = bt->zhi = p;
-	if (bt->zhi < p + MSG_MAX) {
-		memset(bt->zhi, 0, (size_t)(p + MSG_MAX - bt->zhi));
-		bt->zhi = p + MSG_MAX;
-	}
-	return p;
-}
-
 /* Starts a message in the batch; finish it with next(). */
 static struct nlmsghdr *
 msg(struct batch *bt, uint16_t type, uint16_t flags, enum obj_kind kind,
     const void *obj, const char *chain)
 {
-	return nftnl_nlmsg_build_hdr(batch_tail(bt), type, FAMILY, flags,
+	return nftnl_nlmsg_build_hdr(fwc_nlb_tail(bt->w), type, FAMILY, flags,
 	    note_seq(bt, kind, obj, chain));
 }
 
 static void
 next(struct batch *bt)
 {
-	if (nftnl_batch_update(bt->b) < 0)
-		FWC_BUG("nftnl_batch_update failed");
+	fwc_nlb_next(bt->w);
 }
 
 static void
 batch_begin(struct batch *bt)
 {
-	nftnl_batch_begin(batch_tail(bt), note_seq(bt, OBJ_NONE, NULL, NULL));
+	nftnl_batch_begin(
+	    fwc_nlb_tail(bt->w), note_seq(bt, OBJ_NONE, NULL, NULL));
 	next(bt);
 }
 
 static void
 batch_end(struct batch *bt)
 {
-	nftnl_batch_end(batch_tail(bt), note_seq(bt, OBJ_NONE, NULL, NULL));
+	nftnl_batch_end(
+	    fwc_nlb_tail(bt->w), note_seq(bt, OBJ_NONE, NULL, NULL));
 	next(bt);
-}
-
-static size_t
-batch_bytes(struct batch *bt, struct iovec **iov, int *n_iov)
-{
-	size_t total = 0;
-	int i;
-
-	*n_iov = nftnl_batch_iovec_len(bt->b);
-	*iov = fwc_xcalloc((size_t)*n_iov, sizeof(**iov));
-	nftnl_batch_iovec(bt->b, *iov, (uint32_t)*n_iov);
-	for (i = 0; i < *n_iov; i++)
-		total += (*iov)[i].iov_len;
-	return total;
 }
 
 /* Table messages: the nft way of replacing one table atomically. */
@@ -1009,7 +973,7 @@ add_set(struct batch *bt, const struct fwc_nft_table *t,
 }
 
 /* Elements go in messages of at most ELEM_BUDGET bytes: attribute
- * lengths are 16 bits, and a message must fit a batch page's overrun. */
+ * lengths are 16 bits, and a message must fit FWC_NLB_MSG_MAX. */
 static void
 add_elems(struct batch *bt, const char *name, uint32_t id, uint32_t len,
     struct elem_src *src, enum obj_kind kind, const void *obj)
@@ -1193,25 +1157,78 @@ report(const struct batch *bt, const struct fwc_nft_table *t,
 	}
 }
 
-/* Sends bt and reports what the kernel refused. */
+/* What the producer of a stream needs to make the batch again. */
+struct regen_arg {
+	const struct fwc_nft_table *t;
+	bool end;
+	uint32_t seq0;
+};
+
+/* The stream's generator (nl_batch.h): the same batch, byte for byte,
+ * as the counting pass made. */
 static int
-send_batch(struct batch *bt, const struct fwc_nft_table *t, struct fwc_diag *dg)
+regen(struct fwc_nlb *w, void *arg)
+{
+	const struct regen_arg *ra = arg;
+	struct batch bt;
+	struct fwc_diag dg;
+	int rc;
+
+	fwc_diag_init(&dg, NULL);
+	batch_init(&bt, w, ra->seq0);
+	bt.replay = true;
+	rc = build_batch(&bt, ra->t, ra->end, &dg);
+	batch_release(&bt);
+	fwc_diag_release(&dg);
+	return rc;
+}
+
+/* Sends bt (its bytes in memory, or made again through st) and reports
+ * what the kernel refused. */
+static int
+send_batch(struct batch *bt, struct fwc_nlb_stream *st, struct regen_arg *ra,
+    const struct fwc_nft_table *t, struct fwc_diag *dg)
 {
 	struct mnl_socket *nl = NULL;
 	struct iovec *iov = NULL;
 	int n_iov = 0;
-	size_t bytes = batch_bytes(bt, &iov, &n_iov);
+	size_t bytes;
 	struct answers an = { NULL, 0, false };
 	uint32_t barrier = bt->seq++;
 	bool other_reported = false;
 	size_t shown = 0;
+	const char *why = NULL;
 	int rc;
 	size_t i;
 
+	if (st != NULL) {
+		bytes = bt->w->total;
+		iov = fwc_xcalloc(1, sizeof(*iov));
+		iov->iov_base = fwc_nlb_stream_base(st);
+		iov->iov_len = bytes;
+		n_iov = 1;
+		if (fwc_nlb_stream_start(st, regen, ra) < 0) {
+			rc = sys_error(
+			    dg, "cannot start the batch stream", errno);
+			goto out;
+		}
+	} else {
+		bytes = fwc_nlb_iov(bt->w, &iov, &n_iov);
+	}
 	rc = nl_open(&nl, bytes, dg);
-	if (rc != FWC_NL_OK)
+	if (rc == FWC_NL_OK)
+		rc = talk(nl, iov, n_iov, barrier, &an, dg);
+	if (st != NULL && fwc_nlb_stream_finish(st, &why) < 0 &&
+	    rc == FWC_NL_OK) {
+		/* The kernel met zeros instead of the end of the batch
+		 * (nl_batch.c) and discarded it. */
+		fwc_error(dg, t != NULL ? &t->rs->loc : NULL,
+		    "netlink: the batch could not be streamed to the kernel "
+		    "(%s); it was discarded",
+		    why);
+		rc = FWC_NL_SYSTEM;
 		goto out;
-	rc = talk(nl, iov, n_iov, barrier, &an, dg);
+	}
 	if (rc != FWC_NL_OK)
 		goto out;
 	/* A refused table, set or chain makes the kernel refuse much of
@@ -1247,19 +1264,37 @@ out:
 	return rc;
 }
 
+/* The batch is counted first, then made again while the kernel copies
+ * it (nl_batch.h), so that it is never all in memory; where the system
+ * cannot stream, it is made in memory once. */
 int
 fwc_nl_apply(
     const struct fwc_nft_table *t, bool check_only, struct fwc_diag *dg)
 {
+	struct fwc_nlb_stream *st = fwc_nlb_stream_new();
+	struct regen_arg ra = { t, !check_only, (uint32_t)time(NULL) };
+	struct fwc_nlb w;
 	struct batch bt;
 	int rc;
 
-	batch_init(&bt);
-	if (build_batch(&bt, t, !check_only, dg) < 0)
+	fwc_nlb_init(&w, st != NULL ? FWC_NLB_COUNT : FWC_NLB_MEMORY);
+	batch_init(&bt, &w, ra.seq0);
+	if (build_batch(&bt, t, ra.end, dg) < 0) {
 		rc = FWC_NL_REFUSED;
-	else
-		rc = send_batch(&bt, t, dg);
+		goto out;
+	}
+	fwc_nlb_finish(&w);
+	if (st != NULL && fwc_nlb_stream_map(st, w.total) < 0) {
+		rc = sys_error(dg, "cannot map the batch stream", errno);
+		goto out;
+	}
+	fwc_phase_mark("batch", NULL);
+	rc = send_batch(&bt, st, &ra, t, dg);
+	fwc_phase_mark("commit", NULL);
+out:
+	fwc_nlb_stream_free(st);
 	batch_release(&bt);
+	fwc_nlb_release(&w);
 	return rc;
 }
 
@@ -1556,6 +1591,7 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 {
 	struct mnl_socket *nl = NULL;
 	struct live lv;
+	struct fwc_nlb w;
 	struct batch bt;
 	struct iovec *iov = NULL;
 	int n_iov = 0;
@@ -1576,7 +1612,8 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 		return rc;
 	}
 	*existed = lv.exists;
-	batch_init(&bt);
+	fwc_nlb_init(&w, FWC_NLB_MEMORY);
+	batch_init(&bt, &w, (uint32_t)time(NULL));
 	batch_begin(&bt);
 	replace_table_prologue(&bt);
 	if (lv.exists) {
@@ -1634,7 +1671,8 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 		}
 	}
 	batch_end(&bt);
-	bytes = batch_bytes(&bt, &iov, &n_iov);
+	fwc_nlb_finish(&w);
+	bytes = fwc_nlb_iov(&w, &iov, &n_iov);
 	*buf = fwc_xmalloc(bytes ? bytes : 1);
 	for (i = 0; i < (size_t)n_iov; i++) {
 		memcpy(*buf + off, iov[i].iov_base, iov[i].iov_len);
@@ -1643,6 +1681,7 @@ fwc_nl_save(char **buf, size_t *len, bool *existed, struct fwc_diag *dg)
 	*len = bytes;
 	free(iov);
 	batch_release(&bt);
+	fwc_nlb_release(&w);
 	live_release(&lv);
 	return FWC_NL_OK;
 }

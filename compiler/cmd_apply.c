@@ -29,6 +29,7 @@
 #include "fwc/cli.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
+#include "fwc/phase.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
 
@@ -106,11 +107,11 @@ parse_args(const struct fwc_command *cmd, int argc, char **argv,
 }
 
 /* The enforcement point the arguments name, or NULL after an error. */
-static const struct fwc_ruleset *
+static struct fwc_ruleset *
 find_point(const struct apply_args *aa, const struct fwc_program *prog)
 {
 	const char *name = aa->gateway ? aa->gateway : aa->host;
-	const struct fwc_ruleset *rs = fwc_program_find(prog, name);
+	struct fwc_ruleset *rs = fwc_program_find(prog, name);
 
 	if (rs == NULL || (aa->gateway && rs->kind != FWC_EP_GATEWAY) ||
 	    (aa->host && rs->kind != FWC_EP_HOST)) {
@@ -584,22 +585,32 @@ count_rules(const struct fwc_nft_table *t)
 /* Compiles the policy and builds the model of the named point. Returns
  * 0 or an exit status. */
 static int
-prepare(const struct apply_args *aa, struct fwc_arena *a, struct fwc_diag *dg,
+prepare(const struct apply_args *aa, struct fwc_arena **ap, struct fwc_diag *dg,
     struct fwc_nft_table *t, struct fwc_strbuf *info)
 {
 	struct fwc_program *prog = NULL;
-	const struct fwc_ruleset *rs;
-	int rc = fwc_cli_compile(aa->policy, &aa->po, a, dg, &prog);
+	struct fwc_ruleset *rs;
+	struct fwc_arena *keep;
+	int rc = fwc_cli_compile(aa->policy, &aa->po, *ap, dg, &prog);
 
 	if (rc != 0)
 		return rc;
 	rs = find_point(aa, prog);
 	if (rs == NULL)
 		return FWC_EXIT_REJECTED;
+	/* Only rs is lowered from here: it moves to an arena of its own and
+	 * the policy objects and other rulesets are released before the
+	 * model and the batch take memory of their own (as fwc compile
+	 * does). */
+	keep = fwc_arena_new();
+	rs = fwc_ruleset_move(keep, *ap, rs);
+	fwc_arena_release(*ap);
+	*ap = keep;
 	if (fwc_nft_model_build(t, rs, dg) < 0) {
 		fwc_diag_flush(dg);
 		return FWC_EXIT_REJECTED;
 	}
+	fwc_phase_mark("model", NULL);
 	resolve_fqdns(t, info, dg);
 	fwc_diag_flush(dg);
 	return 0;
@@ -623,7 +634,7 @@ run_apply(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	fwc_strbuf_init(&m.info);
 	m.a = fwc_arena_new();
-	rc = prepare(&aa, m.a, &m.dg, &m.t, &m.info);
+	rc = prepare(&aa, &m.a, &m.dg, &m.t, &m.info);
 	if (rc != 0)
 		goto out;
 	if (make_state_dir() < 0 || (lock = take_lock()) < 0) {
@@ -732,7 +743,7 @@ run_status(int argc, char **argv)
 	fwc_strbuf_init(&info);
 	fwc_strbuf_init(&report);
 	a = fwc_arena_new();
-	rc = prepare(&aa, a, &dg, &t, &info);
+	rc = prepare(&aa, &a, &dg, &t, &info);
 	if (rc != 0)
 		goto out;
 	rc = report_rc(fwc_nl_status(&t, &report, &dg));

@@ -7,7 +7,12 @@
 # 2. the ConfigMgr example on the gateway of topo-configmgr.sh, next to a
 #    foreign table: applied twice (same table, no duplicates, the foreign
 #    table untouched), `fwc status` finds no drift, and the probes of
-#    010_nft_gateway.sh give the same verdicts.
+#    010_nft_gateway.sh give the same verdicts;
+# 3. batches of many chunks (a few MB, docs/apply.md "Memory"): a large
+#    rule policy and a large address set, applied streamed (the default)
+#    and built in memory (FWC_NL_STREAM=0), list the same as nft -f.
+# Part 1 applies the flat layout with the batch in memory and the tree
+# layout streamed.
 # The namespaces have no route to a DNS server, so DNS names of endpoints
 # stay unresolved on both sides (023_netlink_fqdn.sh tests resolution).
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +37,9 @@ for x in tests/golden/ok/*.xml examples/*.xml; do
 	grep -E '^(gateway|host) .* os=linux ' "$tmp/list" >"$tmp/eps"
 	while read -r kind name rest; do
 	for layout in flat tree; do
-		label="$x $kind $name ($layout)"
+		stream=1
+		[ $layout = flat ] && stream=0
+		label="$x $kind $name ($layout, FWC_NL_STREAM=$stream)"
 		"$FWC" compile "$x" -I policies --"$kind" "$name" -t nft \
 			--nft-layout $layout -o "$tmp/t.nft" 2>/dev/null || continue
 		in_ns nl nft flush ruleset
@@ -42,8 +49,9 @@ for x in tests/golden/ok/*.xml examples/*.xml; do
 			head -3 "$tmp/err"
 			continue
 		fi
-		if ! in_ns nl "$FWC" apply "$x" -I policies --"$kind" "$name" \
-			--nft-layout $layout >/dev/null 2>"$tmp/err"; then
+		if ! in_ns nl env FWC_NL_STREAM=$stream "$FWC" apply "$x" \
+			-I policies --"$kind" "$name" --nft-layout $layout \
+			>/dev/null 2>"$tmp/err"; then
 			bad "$label: fwc apply"
 			head -3 "$tmp/err"
 			continue
@@ -114,4 +122,44 @@ else
 	cat "$tmp/st" "$tmp/err" | head -10
 fi
 probes "$(dirname "$0")/configmgr-probes.txt"
+
+# Part 3.
+python3 tools/gen-large.py 4000 200 >"$tmp/rules.xml"
+python3 - "$tmp/set.xml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('<policy name="bigset" version="1" default="drop">\n<boundary name="many">\n')
+    for i in range(30000):
+        a = 2 * i
+        f.write("<subnet>10.%d.%d.%d/32</subnet>\n" % (a >> 16 & 255, a >> 8 & 255, a & 255))
+    f.write('</boundary>\n<boundary name="srv"><subnet>192.168.0.0/24</subnet></boundary>\n'
+            '<host name="web"><address>192.168.0.10</address></host>\n'
+            '<allow name="many-to-web" from="many" to="web" service="https"/>\n'
+            '<service name="https"><port protocol="tcp" port="443"/></service>\n'
+            '<gateway name="gw" os="linux">\n<interface name="eth0" boundary="many"/>\n'
+            '<interface name="eth1" boundary="srv"/>\n</gateway>\n</policy>\n')
+PY
+for p in rules set; do
+	"$FWC" compile "$tmp/$p.xml" --gateway gw -t nft -o "$tmp/$p.nft" \
+		2>"$tmp/err" || { bad "compile $p"; cat "$tmp/err"; continue; }
+	in_ns tx nft flush ruleset
+	in_ns tx nft -f "$tmp/$p.nft" || { bad "$p: nft -f"; continue; }
+	in_ns tx nft list table inet fwc >"$tmp/want"
+	for stream in 1 0; do
+		in_ns nl nft flush ruleset
+		if ! in_ns nl env FWC_NL_STREAM=$stream FWC_PHASES=1 "$FWC" \
+			apply "$tmp/$p.xml" --gateway gw >/dev/null 2>"$tmp/err"; then
+			bad "$p: apply (FWC_NL_STREAM=$stream)"
+			head -3 "$tmp/err"
+			continue
+		fi
+		in_ns nl nft list table inet fwc >"$tmp/got"
+		if cmp -s "$tmp/want" "$tmp/got"; then
+			ok
+		else
+			bad "$p: listing differs from nft -f (FWC_NL_STREAM=$stream)"
+			diff -u "$tmp/want" "$tmp/got" | head -10
+		fi
+	done
+done
 finish
