@@ -250,11 +250,21 @@ add_answer(struct answers *an, uint32_t seq, int err)
 	an->n++;
 }
 
+/* A stream to run while the datagram is sent (nl_batch.h), or none. */
+struct streamer {
+	struct fwc_nlb_stream *st;
+	fwc_nlb_gen gen;
+	void *arg;
+	const char *why; /* set when the stream broke */
+};
+
 /* Sends iov as one datagram, then a GETGEN barrier, and collects the
- * errors the kernel reports until the barrier's answer. */
+ * errors the kernel reports until the barrier's answer. With sm, the
+ * datagram's bytes are made while the kernel copies them: the producer
+ * runs only for the time of the sendmsg. */
 static int
 talk(struct mnl_socket *nl, struct iovec *iov, int n_iov, uint32_t barrier,
-    struct answers *an, struct fwc_diag *dg)
+    struct streamer *sm, struct answers *an, struct fwc_diag *dg)
 {
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	struct msghdr mh = { .msg_name = &snl,
@@ -268,8 +278,29 @@ talk(struct mnl_socket *nl, struct iovec *iov, int n_iov, uint32_t barrier,
 	int rc = FWC_NL_OK;
 
 	memset(an, 0, sizeof(*an));
-	if (sendmsg(mnl_socket_get_fd(nl), &mh, 0) < 0)
+	if (sm != NULL) {
+		ssize_t sent;
+		int e;
+
+		if (fwc_nlb_stream_start(sm->st, sm->gen, sm->arg) < 0)
+			return sys_error(
+			    dg, "cannot start the batch stream", errno);
+		sent = sendmsg(mnl_socket_get_fd(nl), &mh, 0);
+		e = errno;
+		if (fwc_nlb_stream_finish(sm->st, &sm->why) < 0 && sent >= 0) {
+			/* The kernel met zeros instead of the end of the
+			 * batch (nl_batch.c) and discarded it. */
+			fwc_error(dg, NULL,
+			    "netlink: the batch could not be streamed to the "
+			    "kernel (%s); it was discarded",
+			    sm->why);
+			return FWC_NL_SYSTEM;
+		}
+		if (sent < 0)
+			return sys_error(dg, "cannot send the batch", e);
+	} else if (sendmsg(mnl_socket_get_fd(nl), &mh, 0) < 0) {
 		return sys_error(dg, "cannot send the batch", errno);
+	}
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, 0, barrier);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return sys_error(dg, "cannot send the barrier", errno);
@@ -1197,7 +1228,7 @@ send_batch(struct batch *bt, struct fwc_nlb_stream *st, struct regen_arg *ra,
 	uint32_t barrier = bt->seq++;
 	bool other_reported = false;
 	size_t shown = 0;
-	const char *why = NULL;
+	struct streamer sm = { st, regen, ra, NULL };
 	int rc;
 	size_t i;
 
@@ -1207,28 +1238,13 @@ send_batch(struct batch *bt, struct fwc_nlb_stream *st, struct regen_arg *ra,
 		iov->iov_base = fwc_nlb_stream_base(st);
 		iov->iov_len = bytes;
 		n_iov = 1;
-		if (fwc_nlb_stream_start(st, regen, ra) < 0) {
-			rc = sys_error(
-			    dg, "cannot start the batch stream", errno);
-			goto out;
-		}
 	} else {
 		bytes = fwc_nlb_iov(bt->w, &iov, &n_iov);
 	}
 	rc = nl_open(&nl, bytes, dg);
 	if (rc == FWC_NL_OK)
-		rc = talk(nl, iov, n_iov, barrier, &an, dg);
-	if (st != NULL && fwc_nlb_stream_finish(st, &why) < 0 &&
-	    rc == FWC_NL_OK) {
-		/* The kernel met zeros instead of the end of the batch
-		 * (nl_batch.c) and discarded it. */
-		fwc_error(dg, t != NULL ? &t->rs->loc : NULL,
-		    "netlink: the batch could not be streamed to the kernel "
-		    "(%s); it was discarded",
-		    why);
-		rc = FWC_NL_SYSTEM;
-		goto out;
-	}
+		rc = talk(
+		    nl, iov, n_iov, barrier, st != NULL ? &sm : NULL, &an, dg);
 	if (rc != FWC_NL_OK)
 		goto out;
 	/* A refused table, set or chain makes the kernel refuse much of
@@ -1573,7 +1589,7 @@ send_iov(struct iovec *iov, int n_iov, size_t bytes, struct fwc_diag *dg)
 	rc = nl_open(&nl, bytes, dg);
 	if (rc != FWC_NL_OK)
 		return rc;
-	rc = talk(nl, iov, n_iov, barrier, &an, dg);
+	rc = talk(nl, iov, n_iov, barrier, NULL, &an, dg);
 	if (rc == FWC_NL_OK && (an.n > 0 || an.lost)) {
 		for (i = 0; i < an.n; i++)
 			fwc_error(dg, NULL,

@@ -122,11 +122,11 @@ run_case() {
 	read -r ns_ nk nc <"$tmp/m.nft"
 	read -r fs fk fc <"$tmp/m.fwc"
 	# The netlink part: what fwc apply spends after compiling (the
-	# FWC_PHASES lines end with the front end's last phase): the nft
-	# model, the batch and the kernel's work on it (wall time), and the
-	# peak memory it adds on top of the compiled policy.
+	# FWC_PHASES lines of the front end: parse, sema, place, opt): the
+	# nft model, the batch and the kernel's work on it (wall time), and
+	# the peak memory it adds on top of the compiled policy.
 	nl=$(awk -v tot="$fs" -v kb="$fk" '
-		/^fwc: phase / { w += $5; for (i = 1; i <= NF; i++) if ($i == "rss") mb = $(i + 1) }
+		/^fwc: phase (parse|sema|place|opt) / { w += $5; for (i = 1; i <= NF; i++) if ($i == "rss") mb = $(i + 1) }
 		END { if (tot == "fail" || mb == "") print "- -"; else printf "%.2f %d\n", tot - w, kb / 1024 - mb }' "$tmp/e.fwc")
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 		"$name" "$rules" "$elems" "$cs" "$ns_" "$fs" "$(ratio "$fs" "$ns_")" \
