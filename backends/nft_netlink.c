@@ -83,8 +83,9 @@ struct batch {
 	uint32_t seq0;	      /* sequence number of the first message */
 	uint32_t seq;	      /* next sequence number */
 	struct seq_ent *ents; /* heap; index seq - seq0 */
+	size_t n_ents;	      /* entries in ents */
 	size_t cap;
-	bool replay; /* made again for a stream: the entries are known */
+	bool record; /* note what each message stands for (ents) */
 };
 
 struct kerr {
@@ -121,7 +122,7 @@ note_seq(
 {
 	size_t i = bt->seq - bt->seq0;
 
-	if (bt->replay)
+	if (!bt->record)
 		return bt->seq++;
 	if (i == bt->cap) {
 		bt->cap = bt->cap ? bt->cap * 2 : 256;
@@ -130,6 +131,7 @@ note_seq(
 	bt->ents[i].kind = kind;
 	bt->ents[i].obj = obj;
 	bt->ents[i].chain = chain;
+	bt->n_ents = i + 1;
 	return bt->seq++;
 }
 
@@ -1146,7 +1148,7 @@ report(const struct batch *bt, const struct fwc_nft_table *t,
 	const struct seq_ent *en;
 	const struct fwc_nft_rule *r;
 
-	if (ke->seq < bt->seq0 || ke->seq >= bt->seq) {
+	if (ke->seq < bt->seq0 || ke->seq - bt->seq0 >= bt->n_ents) {
 		fwc_error(dg, at, "kernel refused the batch: %s", why);
 		return;
 	}
@@ -1207,11 +1209,36 @@ regen(struct fwc_nlb *w, void *arg)
 
 	fwc_diag_init(&dg, NULL);
 	batch_init(&bt, w, ra->seq0);
-	bt.replay = true;
 	rc = build_batch(&bt, ra->t, ra->end, &dg);
 	batch_release(&bt);
 	fwc_diag_release(&dg);
 	return rc;
+}
+
+/* What each message of bt stands for, in bt->ents, learnt by making the
+ * batch once more: only when the kernel refused some (the entries are
+ * 24 bytes a message, 3 MB for 100,000 rules). */
+static void
+index_messages(struct batch *bt, const struct regen_arg *ra)
+{
+	struct fwc_nlb w;
+	struct batch ix;
+	struct fwc_diag dg;
+
+	fwc_nlb_init(&w, FWC_NLB_COUNT);
+	fwc_diag_init(&dg, NULL);
+	batch_init(&ix, &w, ra->seq0);
+	ix.record = true;
+	if (build_batch(&ix, ra->t, ra->end, &dg) < 0 || ix.seq + 1 != bt->seq)
+		FWC_BUG("the batch came out otherwise when made again");
+	free(bt->ents);
+	bt->ents = ix.ents;
+	bt->cap = ix.cap;
+	bt->n_ents = ix.n_ents;
+	ix.ents = NULL;
+	batch_release(&ix);
+	fwc_diag_release(&dg);
+	fwc_nlb_release(&w);
 }
 
 /* Sends bt (its bytes in memory, or made again through st) and reports
@@ -1247,13 +1274,16 @@ send_batch(struct batch *bt, struct fwc_nlb_stream *st, struct regen_arg *ra,
 		    nl, iov, n_iov, barrier, st != NULL ? &sm : NULL, &an, dg);
 	if (rc != FWC_NL_OK)
 		goto out;
+	if (an.n > 0)
+		index_messages(bt, ra);
 	/* A refused table, set or chain makes the kernel refuse much of
 	 * what follows it: then only that first refusal is the cause.
 	 * Rules are independent of each other, so each refused rule is
 	 * reported (each names its flow). */
 	for (i = 0; i < an.n; i++) {
 		const struct kerr *ke = &an.v[i];
-		bool is_rule = ke->seq >= bt->seq0 && ke->seq < bt->seq &&
+		bool is_rule = ke->seq >= bt->seq0 &&
+			       ke->seq - bt->seq0 < bt->n_ents &&
 			       bt->ents[ke->seq - bt->seq0].kind == OBJ_RULE;
 
 		if (shown == 0 || (is_rule && !other_reported)) {
