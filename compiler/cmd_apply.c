@@ -582,17 +582,6 @@ count_rules(const struct fwc_nft_table *t)
 	return n;
 }
 
-/* Bytes of the intervals of rs's sets. */
-static size_t
-interval_bytes(const struct fwc_ruleset *rs)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < rs->n_sets; i++)
-		n += rs->sets[i]->n * sizeof(*rs->sets[i]->v);
-	return n;
-}
-
 /* Compiles the policy and builds the model of the named point. Returns
  * 0 or an exit status. */
 static int
@@ -611,14 +600,9 @@ prepare(const struct apply_args *aa, struct fwc_arena **ap, struct fwc_diag *dg,
 		return FWC_EXIT_REJECTED;
 	/* Only rs is lowered from here: it moves to an arena of its own and
 	 * the policy objects and other rulesets are released before the
-	 * model takes memory of its own (as fwc compile does). The move
-	 * copies the sets' intervals (the rules change hands) while the
-	 * originals still exist, so it lowers the peak only when that copy
-	 * is smaller than the model to come (about 500 bytes a rule; half
-	 * that is the bar): for 126,000 flows the peak stays the
-	 * compile's, 100 MB instead of 154; one set of 1,000,000
-	 * addresses would be copied whole (32 MB more), and stays. */
-	if (interval_bytes(rs) < rs->n_rules * 256) {
+	 * model takes memory of its own (as fwc compile does), when that
+	 * lowers the peak. */
+	if (fwc_ruleset_move_pays(rs)) {
 		keep = fwc_arena_new();
 		rs = fwc_ruleset_move(keep, *ap, rs);
 		fwc_arena_release(*ap);

@@ -228,3 +228,13 @@ fwc_ruleset_move(
 	free(m.tab);
 	return c;
 }
+
+bool
+fwc_ruleset_move_pays(const struct fwc_ruleset *rs)
+{
+	size_t ivl = 0;
+
+	for (size_t i = 0; i < rs->n_sets; i++)
+		ivl += rs->sets[i]->n * sizeof(*rs->sets[i]->v);
+	return ivl < rs->n_rules * 256;
+}
