@@ -376,6 +376,25 @@ fwc_addrset_from(struct fwc_arena *a, const struct fwc_ivl *v4, size_t n4,
 	return s;
 }
 
+struct fwc_addrset *
+fwc_addrset_own(struct fwc_arena *a, struct fwc_ivl *v4, size_t n4,
+    struct fwc_ivl *v6, size_t n6)
+{
+	struct fwc_addrset *s = fwc_arena_alloc(a, sizeof(*s));
+	struct fwc_ivl *in[FWC_FAM_NR] = { v4, v6 };
+	size_t nin[FWC_FAM_NR] = { n4, n6 };
+
+	for (int f = 0; f < FWC_FAM_NR; f++) {
+		if (nin[f] == 0)
+			continue;
+		s->n[f] = sorted_disjoint(in[f], nin[f])
+			      ? nin[f]
+			      : normalise(in[f], nin[f], (enum fwc_family)f);
+		s->v[f] = in[f];
+	}
+	return s;
+}
+
 const struct fwc_addrset *
 fwc_addrset_all(void)
 {
@@ -767,6 +786,27 @@ fwc_addrset_overlaps(const struct fwc_addrset *x, const struct fwc_addrset *y)
 	return false;
 }
 
+/* The first index from j of the sorted, disjoint v[0..n) whose interval
+ * ends at or after x: steps that double, then a binary search, so that
+ * a walk over v in order costs time logarithmic in each step's length. */
+static size_t
+gallop_ending_from(
+    const struct fwc_ivl *v, size_t n, size_t j, struct fwc_u128 x)
+{
+	size_t lo = j;
+	size_t hi = j;
+	size_t step = 1;
+
+	while (hi < n && fwc_u128_cmp(v[hi].hi, x) < 0) {
+		lo = hi + 1;
+		hi += step;
+		step *= 2;
+	}
+	if (hi > n)
+		hi = n;
+	return lo + first_ending_from(v + lo, hi - lo, x);
+}
+
 bool
 fwc_addrset_subset(const struct fwc_addrset *x, const struct fwc_addrset *y)
 {
@@ -776,9 +816,8 @@ fwc_addrset_subset(const struct fwc_addrset *x, const struct fwc_addrset *y)
 		size_t j = 0;
 
 		for (size_t i = 0; i < x->n[f]; i++) {
-			while (j < y->n[f] &&
-			       fwc_u128_cmp(y->v[f][j].hi, x->v[f][i].lo) < 0)
-				j++;
+			j = gallop_ending_from(
+			    y->v[f], y->n[f], j, x->v[f][i].lo);
 			if (j == y->n[f] ||
 			    fwc_u128_cmp(y->v[f][j].lo, x->v[f][i].lo) > 0 ||
 			    fwc_u128_cmp(y->v[f][j].hi, x->v[f][i].hi) < 0)

@@ -164,7 +164,8 @@ item_text(struct pctx *c, struct fwc_item *it, const struct fwc_xnode *k,
 	it->kind = kind;
 	it->loc = k->loc;
 	it->vloc = k->text ? k->text_loc : k->loc;
-	it->value = k->text ? k->text : "";
+	/* The tree's text dies with the tree. */
+	it->value = k->text ? fwc_arena_strdup(c->a, k->text) : "";
 	if (k->text == NULL)
 		fwc_error(c->dg, &k->loc, "<%s> is empty", k->name);
 }
@@ -189,49 +190,102 @@ struct kindmap {
 	enum fwc_item_kind kind;
 };
 
+static bool
+is_addr_kind(enum fwc_item_kind k)
+{
+	return k == FWC_ITEM_SUBNET || k == FWC_ITEM_RANGE ||
+	       k == FWC_ITEM_PREFIX || k == FWC_ITEM_ADDRESS;
+}
+
+static size_t
+kind_index(const struct fwc_xnode *k, const struct kindmap *map, size_t n_map)
+{
+	size_t j;
+
+	for (j = 0; j < n_map; j++)
+		if (strcmp(k->name, map[j].elem) == 0)
+			break;
+	return j;
+}
+
 /* Reads the children of a definition whose children are text items or
  * refs, using map; an element not in map is an error (the schema already
- * rejects them). */
+ * rejects them). With pre, the address items that parse go there as
+ * intervals (single: as a host's or gateway's, one address each), not
+ * into *out. */
 static void
 read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
-    size_t n_map, struct fwc_item **out, size_t *n_out)
+    size_t n_map, struct fwc_item **out, size_t *n_out, struct fwc_ivls *pre,
+    bool single)
 {
 	size_t cap = 0;
+	size_t n_addr = 0;
+	size_t n_read = 0;
+	size_t n6 = 0;
 
 	*out = NULL;
 	*n_out = 0;
 	/* Exact room for the usual case, where every child is an item. */
-	for (size_t i = 0; i < n->n_kids && cap < MAX_SET_ITEMS; i++)
-		for (size_t j = 0; j < n_map; j++)
-			if (strcmp(n->kids[i].name, map[j].elem) == 0) {
-				cap++;
-				break;
-			}
+	for (size_t i = 0; i < n->n_kids && cap + n_addr < MAX_SET_ITEMS; i++) {
+		size_t j = kind_index(&n->kids[i], map, n_map);
+
+		if (j == n_map)
+			continue;
+		if (pre != NULL && is_addr_kind(map[j].kind))
+			n_addr++;
+		else
+			cap++;
+	}
 	if (cap > 0)
 		*out = fwc_arena_alloc(c->p->items_arena, cap * sizeof(**out));
+	if (n_addr > 0)
+		pre->v = fwc_arena_alloc(c->a, n_addr * sizeof(*pre->v));
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
+		size_t j = kind_index(k, map, n_map);
 		struct fwc_item it;
-		size_t j;
+		enum fwc_family f;
+		struct fwc_ivl x;
+		const char *why;
 
-		memset(&it, 0, sizeof(it));
-		for (j = 0; j < n_map; j++)
-			if (strcmp(k->name, map[j].elem) == 0)
-				break;
 		if (j == n_map)
 			continue; /* handled by the caller */
-		if (*n_out == MAX_SET_ITEMS) {
+		if (n_read == MAX_SET_ITEMS) {
 			fwc_error(c->dg, &k->loc,
 			    "too many entries in <%s> (limit %d)", n->name,
 			    MAX_SET_ITEMS);
-			return;
+			break;
 		}
+		n_read++;
+		/* IPv4 from the front, IPv6 from the back (reversed). */
+		if (pre != NULL && is_addr_kind(map[j].kind) &&
+		    k->text != NULL &&
+		    fwc_item_addr_parse(
+			map[j].kind, k->text, single, &f, &x, &why) == 0) {
+			if (f == FWC_FAM_IP4)
+				pre->v[pre->n4++] = x;
+			else
+				pre->v[n_addr - ++n6] = x;
+			continue;
+		}
+		memset(&it, 0, sizeof(it));
 		if (map[j].kind == FWC_ITEM_REF)
 			item_ref(c, &it, k, "ref");
 		else
 			item_text(c, &it, k, map[j].kind);
 		FWC_VEC_PUSH(c->p->items_arena, *out, *n_out, cap, it);
 	}
+	if (pre == NULL || n6 == 0)
+		return;
+	/* The IPv6 intervals in document order, after the IPv4 ones. */
+	for (size_t i = 0; i < n6 / 2; i++) {
+		struct fwc_ivl t = pre->v[n_addr - n6 + i];
+
+		pre->v[n_addr - n6 + i] = pre->v[n_addr - 1 - i];
+		pre->v[n_addr - 1 - i] = t;
+	}
+	memmove(pre->v + pre->n4, pre->v + n_addr - n6, n6 * sizeof(*pre->v));
+	pre->n6 = n6;
 }
 
 static const struct kindmap addr_items[] = {
@@ -315,7 +369,7 @@ parse_boundary(struct pctx *c, const struct fwc_xnode *n)
 
 	def_init(c, &b->d, n);
 	read_items(c, n, boundary_items, FWC_ARRAY_SIZE(boundary_items),
-	    &b->items, &b->n_items);
+	    &b->items, &b->n_items, &b->pre, false);
 	FWC_VEC_PUSH(c->a, c->p->boundaries.v, c->p->boundaries.n,
 	    c->p->boundaries.cap, b);
 }
@@ -327,7 +381,7 @@ parse_adsite(struct pctx *c, const struct fwc_xnode *n)
 
 	def_init(c, &s->d, n);
 	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &s->items,
-	    &s->n_items);
+	    &s->n_items, &s->pre, false);
 	FWC_VEC_PUSH(
 	    c->a, c->p->adsites.v, c->p->adsites.n, c->p->adsites.cap, s);
 }
@@ -338,8 +392,8 @@ parse_role(struct pctx *c, const struct fwc_xnode *n)
 	struct fwc_role *r = fwc_arena_alloc(c->a, sizeof(*r));
 
 	def_init(c, &r->d, n);
-	read_items(
-	    c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &r->items, &r->n_items);
+	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &r->items,
+	    &r->n_items, NULL, false);
 	FWC_VEC_PUSH(c->a, c->p->roles.v, c->p->roles.n, c->p->roles.cap, r);
 }
 
@@ -362,7 +416,7 @@ parse_host(struct pctx *c, const struct fwc_xnode *n)
 	h->target_loc = n->loc;
 	h->target = attr(n, "target", &h->target_loc);
 	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &h->items,
-	    &h->n_items);
+	    &h->n_items, &h->pre, true);
 	FWC_VEC_PUSH(c->a, c->p->hosts.v, c->p->hosts.n, c->p->hosts.cap, h);
 }
 
@@ -373,7 +427,7 @@ parse_endpoint(struct pctx *c, const struct fwc_xnode *n)
 
 	def_init(c, &e->d, n);
 	read_items(c, n, endpoint_items, FWC_ARRAY_SIZE(endpoint_items),
-	    &e->items, &e->n_items);
+	    &e->items, &e->n_items, &e->pre, false);
 	FWC_VEC_PUSH(
 	    c->a, c->p->endpoints.v, c->p->endpoints.n, c->p->endpoints.cap, e);
 }
@@ -404,8 +458,8 @@ parse_bgroup(struct pctx *c, const struct fwc_xnode *n)
 	size_t cap_fb = 0;
 
 	def_init(c, &g->d, n);
-	read_items(
-	    c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &g->items, &g->n_items);
+	read_items(c, n, ref_items, FWC_ARRAY_SIZE(ref_items), &g->items,
+	    &g->n_items, NULL, false);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
 
@@ -452,7 +506,7 @@ parse_gateway(struct pctx *c, const struct fwc_xnode *n)
 	g->egress = attr(n, "egress", NULL);
 	g->target = attr(n, "target", NULL);
 	read_items(c, n, addr_items, FWC_ARRAY_SIZE(addr_items), &g->items,
-	    &g->n_items);
+	    &g->n_items, &g->pre, true);
 	for (size_t i = 0; i < n->n_kids; i++) {
 		const struct fwc_xnode *k = &n->kids[i];
 		struct fwc_iface f;

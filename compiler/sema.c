@@ -196,6 +196,33 @@ ivl_set(struct sctx *c, struct ivlvec *iv)
 	return s;
 }
 
+int
+fwc_item_addr_parse(enum fwc_item_kind kind, const char *v, bool single,
+    enum fwc_family *f, struct fwc_ivl *x, const char **why)
+{
+	switch (kind) {
+	case FWC_ITEM_SUBNET:
+		return fwc_cidr_parse(v, f, x, why);
+	case FWC_ITEM_RANGE:
+		return fwc_range_parse(v, f, x, why);
+	case FWC_ITEM_PREFIX:
+		*f = FWC_FAM_IP6;
+		return fwc_prefix_parse(v, x, why);
+	case FWC_ITEM_ADDRESS:
+	case FWC_ITEM_EXCLUDE:
+		if (strchr(v, '/') != NULL && !single)
+			return fwc_cidr_parse(v, f, x, why);
+		if (strchr(v, '-') != NULL && !single)
+			return fwc_range_parse(v, f, x, why);
+		if (fwc_addr_parse(v, f, &x->lo, why) < 0)
+			return -1;
+		x->hi = x->lo;
+		return 0;
+	default:
+		FWC_BUG("not an address item");
+	}
+}
+
 /* Parses an address item into iv. single: only one address is allowed
  * (hosts, gateways). */
 static int
@@ -207,63 +234,55 @@ addr_item(
 	const char *why = NULL;
 	const char *v = it->value;
 
+	if (fwc_item_addr_parse(it->kind, v, single, &f, &x, &why) == 0) {
+		ivl_push(iv, f, x);
+		return 0;
+	}
 	switch (it->kind) {
 	case FWC_ITEM_SUBNET:
-		if (fwc_cidr_parse(v, &f, &x, &why) < 0) {
-			fwc_error(
-			    c->dg, &it->vloc, "bad subnet '%s': %s", v, why);
-			return -1;
-		}
+		fwc_error(c->dg, &it->vloc, "bad subnet '%s': %s", v, why);
 		break;
 	case FWC_ITEM_RANGE:
-		if (fwc_range_parse(v, &f, &x, &why) < 0) {
-			fwc_error(
-			    c->dg, &it->vloc, "bad range '%s': %s", v, why);
-			return -1;
-		}
+		fwc_error(c->dg, &it->vloc, "bad range '%s': %s", v, why);
 		break;
 	case FWC_ITEM_PREFIX:
-		if (fwc_prefix_parse(v, &x, &why) < 0) {
-			fwc_error(
-			    c->dg, &it->vloc, "bad prefix '%s': %s", v, why);
-			return -1;
-		}
-		f = FWC_FAM_IP6;
-		break;
-	case FWC_ITEM_ADDRESS:
-	case FWC_ITEM_EXCLUDE:
-		if (strchr(v, '/') != NULL && !single) {
-			if (fwc_cidr_parse(v, &f, &x, &why) < 0) {
-				fwc_error(c->dg, &it->vloc,
-				    "bad address '%s': %s", v, why);
-				return -1;
-			}
-		} else if (strchr(v, '-') != NULL && !single) {
-			if (fwc_range_parse(v, &f, &x, &why) < 0) {
-				fwc_error(c->dg, &it->vloc,
-				    "bad address '%s': %s", v, why);
-				return -1;
-			}
-		} else if (fwc_addr_parse(v, &f, &x.lo, &why) < 0) {
-			fwc_error(c->dg, &it->vloc, "bad address '%s': %s%s", v,
-			    why,
-			    single && strchr(v, '/')
-				? " (a host address takes no prefix length)"
-				: "");
-			return -1;
-		} else {
-			x.hi = x.lo;
-		}
+		fwc_error(c->dg, &it->vloc, "bad prefix '%s': %s", v, why);
 		break;
 	default:
-		FWC_BUG("not an address item");
+		fwc_error(c->dg, &it->vloc, "bad address '%s': %s%s", v, why,
+		    single && strchr(v, '/')
+			? " (a host address takes no prefix length)"
+			: "");
+		break;
 	}
-	ivl_push(iv, f, x);
-	return 0;
+	return -1;
 }
 
+/* The set of the address items: those parse.c read (pre, whose
+ * intervals the set takes over) and those in iv. */
 static const struct fwc_addrset *
-addr_items(struct sctx *c, const struct fwc_item *items, size_t n, bool single)
+pre_set(struct sctx *c, struct ivlvec *iv, struct fwc_ivls *pre)
+{
+	const struct fwc_addrset *s;
+
+	if (iv->n[FWC_FAM_IP4] == 0 && iv->n[FWC_FAM_IP6] == 0) {
+		s = fwc_addrset_own(
+		    c->a, pre->v, pre->n4, pre->v + pre->n4, pre->n6);
+		memset(pre, 0, sizeof(*pre));
+		return s;
+	}
+	for (size_t i = 0; i < pre->n4 + pre->n6; i++)
+		ivl_push(
+		    iv, i < pre->n4 ? FWC_FAM_IP4 : FWC_FAM_IP6, pre->v[i]);
+	memset(pre, 0, sizeof(*pre));
+	return ivl_set(c, iv);
+}
+
+/* The set of a definition's address items: pre, and the items left in
+ * items (which do not parse: their errors are reported here). */
+static const struct fwc_addrset *
+addr_items(struct sctx *c, const struct fwc_item *items, size_t n,
+    struct fwc_ivls *pre, bool single)
 {
 	struct ivlvec iv;
 
@@ -280,7 +299,7 @@ addr_items(struct sctx *c, const struct fwc_item *items, size_t n, bool single)
 			break;
 		}
 	}
-	return ivl_set(c, &iv);
+	return pre_set(c, &iv, pre);
 }
 
 static void resolve_boundary(struct sctx *c, struct fwc_boundary *b);
@@ -319,7 +338,7 @@ resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 	b->state = 1;
 	memset(&ex, 0, sizeof(ex));
 	memset(&parts, 0, sizeof(parts));
-	s = addr_items(c, b->items, b->n_items, false);
+	s = addr_items(c, b->items, b->n_items, &b->pre, false);
 	for (size_t i = 0; i < b->n_items; i++) {
 		const struct fwc_item *it = &b->items[i];
 
@@ -672,7 +691,7 @@ resolve_endpoint(struct sctx *c, struct fwc_endpoint *e)
 				e->fqdns[k++] = e->fqdns[i];
 		e->n_fqdns = k;
 	}
-	e->addrs = ivl_set(c, &iv);
+	e->addrs = pre_set(c, &iv, &e->pre);
 }
 
 /* Hosts, roles, proxies, boundary groups, gateways. */
@@ -694,9 +713,11 @@ static void
 resolve_host(struct sctx *c, struct fwc_host *h)
 {
 	size_t cap = 0;
+	/* Counted before addr_items() takes the intervals over. */
+	bool none = h->n_items == 0 && h->pre.n4 + h->pre.n6 == 0;
 
-	h->addrs = addr_items(c, h->items, h->n_items, true);
-	if (h->n_items == 0)
+	h->addrs = addr_items(c, h->items, h->n_items, &h->pre, true);
+	if (none)
 		fwc_warning(
 		    c->dg, &h->d.nloc, "host '%s' has no address", h->d.name);
 	for (size_t i = 0; i < h->roles.n; i++) {
@@ -837,7 +858,7 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 	struct setvec all_named = { NULL, 0, 0 };
 	struct fwc_iface *any = NULL;
 
-	g->addrs = addr_items(c, g->items, g->n_items, true);
+	g->addrs = addr_items(c, g->items, g->n_items, &g->pre, true);
 	for (size_t i = 0; i < g->n_ifaces; i++) {
 		struct fwc_iface *f = &g->ifaces[i];
 		const struct fwc_addrset *s = &fwc_addrset_empty;
@@ -891,11 +912,15 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 			set_push(&all_named, s);
 		}
 	}
-	if (all_named.n > 0)
-		others = set_union(c->a, &all_named);
-	if (any != NULL)
+	/* Only the interface facing 'any' needs the others' union (as
+	 * large as every address behind the gateway). */
+	if (any != NULL) {
+		if (all_named.n > 0)
+			others = set_union(c->a, &all_named);
 		any->addrs = fwc_addrset_union(c->a, any->addrs,
 		    fwc_addrset_minus(c->a, fwc_addrset_all(), others));
+	}
+	free(all_named.v);
 	if (g->n_ifaces == 0)
 		fwc_warning(c->dg, &g->d.nloc,
 		    "gateway '%s' has no interface: it forwards nothing",
@@ -1112,27 +1137,38 @@ build_namespaces(struct sctx *c)
 static void
 check_hosts_in_boundaries(struct sctx *c)
 {
-	const struct fwc_addrset *all;
+	const struct fwc_addrset *hosts;
+	const struct fwc_addrset *covered;
 	struct fwc_policy *p = c->p;
 	struct setvec parts;
-
 	struct fwc_arena *tmp;
 
 	if (p->boundaries.n == 0)
 		return;
-	/* The union is only needed here: build it in an arena of its own
-	 * and give the memory back. */
+	/* A host is inside the boundaries when inside their part that
+	 * meets the hosts: that part is as small as the hosts' addresses,
+	 * where the union of every boundary is as large as all of them (a
+	 * million subnets). Scratch in an arena of its own, given back. */
 	tmp = fwc_arena_new();
 	memset(&parts, 0, sizeof(parts));
-	for (size_t i = 0; i < p->boundaries.n; i++)
-		set_push(&parts, p->boundaries.v[i]->addrs);
-	all = fwc_addrset_union_n(tmp, parts.v, parts.n);
-	free(parts.v);
+	for (size_t i = 0; i < p->hosts.n; i++)
+		if (!fwc_addrset_is_empty(p->hosts.v[i]->addrs))
+			set_push(&parts, p->hosts.v[i]->addrs);
+	hosts = set_union(tmp, &parts);
+	for (size_t i = 0; i < p->boundaries.n && !fwc_addrset_is_empty(hosts);
+	     i++) {
+		const struct fwc_addrset *m =
+		    fwc_addrset_inter(tmp, p->boundaries.v[i]->addrs, hosts);
+
+		if (!fwc_addrset_is_empty(m))
+			set_push(&parts, m);
+	}
+	covered = set_union(tmp, &parts);
 	for (size_t i = 0; i < p->hosts.n; i++) {
 		struct fwc_host *h = p->hosts.v[i];
 
 		if (!fwc_addrset_is_empty(h->addrs) &&
-		    !fwc_addrset_subset(h->addrs, all))
+		    !fwc_addrset_subset(h->addrs, covered))
 			fwc_warning(c->dg, &h->d.nloc,
 			    "host '%s' is outside every boundary", h->d.name);
 	}
@@ -1169,7 +1205,7 @@ fwc_sema(struct fwc_arena *a, struct fwc_diag *dg,
 
 	for (size_t i = 0; i < p->adsites.n; i++)
 		p->adsites.v[i]->addrs = addr_items(&c, p->adsites.v[i]->items,
-		    p->adsites.v[i]->n_items, false);
+		    p->adsites.v[i]->n_items, &p->adsites.v[i]->pre, false);
 	for (size_t i = 0; i < p->boundaries.n; i++)
 		resolve_boundary(&c, p->boundaries.v[i]);
 	for (size_t i = 0; i < p->services.n; i++)

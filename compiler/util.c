@@ -92,6 +92,30 @@ fwc_xrealloc(void *p, size_t n)
 	return q;
 }
 
+void *
+fwc_mem_map(size_t n)
+{
+#ifdef MAP_ANONYMOUS
+	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	advise(p, n);
+	return p;
+#else
+	(void)n;
+	return NULL;
+#endif
+}
+
+void
+fwc_mem_unmap(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n ? n : 1);
+}
+
 char *
 fwc_xstrdup(const char *s)
 {

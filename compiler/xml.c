@@ -62,7 +62,7 @@ const struct fwc_xml_limits fwc_xml_default_limits = {
 /* What the parser hooks know; reached through ctxt->_private. */
 struct pstate {
 	struct fwc_arena *a; /* strings that outlive the tree, messages */
-	struct fwc_arena *t; /* the tree's nodes, attributes and names */
+	struct fwc_arena *t; /* the tree's nodes, attributes, names, text */
 	struct fwc_diag *dg;
 	const char *file; /* arena copy, shared by every location */
 	const unsigned char *src;
@@ -1181,7 +1181,7 @@ text_of(struct pstate *ps, xmlNodePtr xn)
 			n += strlen((const char *)c->content);
 	if (n == 0)
 		return NULL;
-	buf = fwc_arena_alloc(ps->a, n + 1);
+	buf = fwc_arena_alloc(ps->t, n + 1);
 	n = 0;
 	for (c = xn->children; c != NULL; c = c->next) {
 		if (!is_text(c))
@@ -2057,7 +2057,7 @@ stream_node(struct sstate *ss, xmlTextReaderPtr r, size_t *n_elements,
 		f = &ss->stack[ss->depth - 1];
 		if (f->text != NULL)
 			return -1;
-		f->text = fwc_arena_strdup(ps->a, v);
+		f->text = fwc_arena_strdup(ps->t, v);
 		return 0;
 	case XML_READER_TYPE_COMMENT:
 	case XML_READER_TYPE_PROCESSING_INSTRUCTION:
@@ -2232,10 +2232,27 @@ fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg, const char *name,
 	return parse_bytes(&ps, root);
 }
 
+/* Frees a buffer of read_file(). */
+static void
+buf_free(unsigned char *buf, size_t map_len)
+{
+	if (map_len != 0)
+		fwc_mem_unmap(buf, map_len);
+	else
+		free(buf);
+}
+
+/* Files from this size up are read into a mapping of their own. */
+#define MAP_FILE_MIN ((size_t)1 << 20)
+
 /* Reads the whole file, never more than limit + 1 bytes (the file may
- * grow while we read). Returns a heap buffer, or NULL after an error. */
+ * grow while we read). Returns a buffer, or NULL after an error: from
+ * fwc_mem_map() when *map_len is set (its length), else from the heap. A
+ * large file is read into a mapping of its own, which the system gets
+ * back at once: in the heap, its pages would stay while the policy
+ * grows elsewhere (the arena maps its large chunks itself). */
 static unsigned char *
-read_file(struct pstate *ps, int fd, size_t *len)
+read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
 {
 	struct fwc_loc loc = { ps->file, 0, 0 };
 	size_t limit = ps->lim.max_bytes;
@@ -2264,7 +2281,13 @@ read_file(struct pstate *ps, int fd, size_t *len)
 	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
 	if (cap > limit + 1)
 		cap = limit + 1;
-	buf = fwc_xmalloc(cap);
+	*map_len = 0;
+	/* Room up to the limit: pages never touched cost nothing. */
+	buf = cap >= MAP_FILE_MIN ? fwc_mem_map(limit + 1) : NULL;
+	if (buf != NULL)
+		*map_len = cap = limit + 1;
+	else
+		buf = fwc_xmalloc(cap);
 	for (;;) {
 		if (n == cap) {
 			if (cap > limit)
@@ -2278,7 +2301,7 @@ read_file(struct pstate *ps, int fd, size_t *len)
 		if (r < 0) {
 			fwc_error(
 			    ps->dg, &loc, "cannot read: %s", strerror(errno));
-			free(buf);
+			buf_free(buf, *map_len);
 			return NULL;
 		}
 		if (r == 0)
@@ -2288,7 +2311,7 @@ read_file(struct pstate *ps, int fd, size_t *len)
 	if (n > limit) {
 		fwc_error(
 		    ps->dg, &loc, "file is too large (limit %zu bytes)", limit);
-		free(buf);
+		buf_free(buf, *map_len);
 		return NULL;
 	}
 	*len = n;
@@ -2310,6 +2333,7 @@ fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
 	struct pstate ps;
 	unsigned char *buf;
 	size_t len = 0;
+	size_t map_len = 0;
 	int fd;
 	int rc;
 
@@ -2321,14 +2345,14 @@ fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
 		    "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	buf = read_file(&ps, fd, &len);
+	buf = read_file(&ps, fd, &len, &map_len);
 	close(fd);
 	if (buf == NULL)
 		return -1;
 	ps.src = buf;
 	ps.len = len;
 	rc = parse_bytes(&ps, root);
-	free(buf);
+	buf_free(buf, map_len);
 	return rc;
 }
 

@@ -54,6 +54,12 @@ extern const unsigned long fwc_policy_rng_len;
 /* Longest run of character data, text of one element or comment read
  * (libxml2 refuses text nodes and comments of 10 MB). */
 #define RUN_MAX (1u << 20)
+/* Children of one element from which their array is taken over rather
+ * than copied (take_pend()). */
+#define TAKE_MIN 4096
+/* Size from which the array of finished children lives in a mapping of
+ * its own (grow_pend()). */
+#define PEND_MAP ((size_t)4 << 20)
 
 struct sc_attr {
 	const char *name;
@@ -128,6 +134,7 @@ struct scan {
 	struct fwc_xnode *pend;
 	size_t n_pend;
 	size_t cap_pend;
+	size_t pend_map; /* bytes of pend's own mapping, or 0: heap */
 	/* Attributes of the start tag being read (heap). */
 	struct fwc_xattr *attrs;
 	size_t cap_attrs;
@@ -613,6 +620,71 @@ start_tag(struct scan *sc, const unsigned char *lt)
 	return q + (empty ? 2 : 1);
 }
 
+static void
+pend_free(struct fwc_xnode *p, size_t map_len)
+{
+	if (map_len != 0)
+		fwc_mem_unmap(p, map_len);
+	else
+		free(p);
+}
+
+/* Doubles pend. From PEND_MAP bytes on, each size has a mapping of its
+ * own: grown on the heap, every smaller copy stayed behind there,
+ * resident (the heap keeps freed memory, compiler/main.c), while the
+ * policy grows in the arena's mappings. The pages of the new half cost
+ * nothing until written. */
+static void
+grow_pend(struct scan *sc)
+{
+	size_t cap = sc->cap_pend ? 2 * sc->cap_pend : 1024;
+	size_t bytes = cap * sizeof(*sc->pend);
+	struct fwc_xnode *p = bytes >= PEND_MAP ? fwc_mem_map(bytes) : NULL;
+	size_t map_len = p != NULL ? bytes : 0;
+
+	if (p == NULL && sc->pend_map == 0) {
+		sc->pend = fwc_xrealloc(sc->pend, bytes);
+		sc->cap_pend = cap;
+		return;
+	}
+	if (p == NULL)
+		p = fwc_xmalloc(bytes);
+	memcpy(p, sc->pend, sc->n_pend * sizeof(*p));
+	pend_free(sc->pend, sc->pend_map);
+	sc->pend = p;
+	sc->pend_map = map_len;
+	sc->cap_pend = cap;
+}
+
+/* The n finished children at pend[first..] of a large element (a
+ * boundary of a million subnets), in pend's own block, which the tree's
+ * arena takes over: a copy would double the largest array of the tree
+ * for a moment. The few entries before them move to a new pend. */
+static struct fwc_xnode *
+take_pend(struct scan *sc, size_t first, size_t n)
+{
+	struct fwc_xnode *kids = sc->pend;
+	size_t map_len = sc->pend_map;
+	size_t cap = 0;
+
+	sc->pend = NULL;
+	sc->pend_map = 0;
+	if (first > 0) {
+		cap = 1024;
+		while (cap < first)
+			cap *= 2;
+		sc->pend = fwc_xmalloc(cap * sizeof(*sc->pend));
+		memcpy(sc->pend, kids, first * sizeof(*kids));
+		memmove(kids, kids + first, n * sizeof(*kids));
+	}
+	sc->cap_pend = cap;
+	sc->n_pend = first;
+	if (map_len != 0)
+		return fwc_arena_adopt_map(sc->t, kids, map_len);
+	kids = fwc_xrealloc(kids, n * sizeof(*kids));
+	return fwc_arena_adopt(sc->t, kids, n * sizeof(*kids));
+}
+
 /* Closes the innermost element. */
 static void
 close_element(struct scan *sc)
@@ -624,11 +696,17 @@ close_element(struct scan *sc)
 
 	if (sc->n_pend > f->first_kid) {
 		f->node.n_kids = sc->n_pend - f->first_kid;
-		f->node.kids = fwc_arena_alloc(
-		    sc->t, f->node.n_kids * sizeof(*f->node.kids));
-		memcpy(f->node.kids, sc->pend + f->first_kid,
-		    f->node.n_kids * sizeof(*f->node.kids));
-		sc->n_pend = f->first_kid;
+		if (f->node.n_kids >= TAKE_MIN &&
+		    f->first_kid <= f->node.n_kids) {
+			f->node.kids =
+			    take_pend(sc, f->first_kid, f->node.n_kids);
+		} else {
+			f->node.kids = fwc_arena_alloc(
+			    sc->t, f->node.n_kids * sizeof(*f->node.kids));
+			memcpy(f->node.kids, sc->pend + f->first_kid,
+			    f->node.n_kids * sizeof(*f->node.kids));
+			sc->n_pend = f->first_kid;
+		}
 	}
 	while (len > 0 && is_blank((unsigned char)*t))
 		t++, len--;
@@ -637,7 +715,7 @@ close_element(struct scan *sc)
 	if (len > 0) {
 		if (memchr(t, '\0', len) != NULL)
 			give_up(sc);
-		f->node.text = fwc_arena_strndup(sc->a, t, len);
+		f->node.text = fwc_arena_strndup(sc->t, t, len);
 	}
 	sc->n_text = f->text_off;
 	sc->depth--;
@@ -647,11 +725,8 @@ close_element(struct scan *sc)
 		sc->root = n;
 		return;
 	}
-	if (sc->n_pend == sc->cap_pend) {
-		sc->cap_pend = sc->cap_pend ? 2 * sc->cap_pend : 1024;
-		sc->pend =
-		    fwc_xrealloc(sc->pend, sc->cap_pend * sizeof(*sc->pend));
-	}
+	if (sc->n_pend == sc->cap_pend)
+		grow_pend(sc);
 	sc->pend[sc->n_pend++] = f->node;
 }
 
@@ -894,7 +969,7 @@ scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
 	}
 out:
 	free(sc->stack);
-	free(sc->pend);
+	pend_free(sc->pend, sc->pend_map);
 	free(sc->attrs);
 	free(sc->text);
 	free(sc->val);

@@ -11,8 +11,8 @@ struct fwc_arena;
 
 /* Reads and validates src (len bytes) as compiler/xml.c's tree path
  * would, for the subset of XML that policies use. On success stores the
- * root in *root and returns 0: the skeleton is allocated from t,
- * attribute values and text from a; element and attribute names point
+ * root in *root and returns 0: the skeleton and text are allocated from
+ * t, attribute values from a; element and attribute names point
  * into the schema model, which lives as long as the process; every
  * location names file. Returns -1, having reported nothing and with
  * *root NULL, on anything else. lim has every limit set (no zeros). Not

@@ -75,6 +75,12 @@ const struct fwc_addrset *fwc_addrset_all(void);
 /* Builds a normalised set from unsorted, possibly overlapping intervals. */
 struct fwc_addrset *fwc_addrset_from(struct fwc_arena *a,
     const struct fwc_ivl *v4, size_t n4, const struct fwc_ivl *v6, size_t n6);
+/* The same from intervals that the caller gives up: they are sorted and
+ * merged in place, and the set keeps v4 and v6 (which must live as long
+ * as it: arena memory), so that a list of a million addresses is not
+ * copied. */
+struct fwc_addrset *fwc_addrset_own(struct fwc_arena *a, struct fwc_ivl *v4,
+    size_t n4, struct fwc_ivl *v6, size_t n6);
 struct fwc_addrset *fwc_addrset_union(struct fwc_arena *a,
     const struct fwc_addrset *x, const struct fwc_addrset *y);
 /* The union of sets[0..n), in time O(N log N) for N intervals in all: for

@@ -35,6 +35,9 @@ void *fwc_arena_grow(struct fwc_arena *a, void *old, size_t n_used, size_t need,
  * for a large array built on the heap, where growing it in the arena
  * would leave every smaller copy behind. Returns p; NULL is a no-op. */
 void *fwc_arena_adopt(struct fwc_arena *a, void *p, size_t n);
+/* The same for the mapping p of n bytes from fwc_mem_map(), which the arena
+ * unmaps with everything else. */
+void *fwc_arena_adopt_map(struct fwc_arena *a, void *p, size_t n);
 /* Takes back the block p of n bytes that fwc_arena_adopt() handed to a:
  * the caller owns it again (to adopt it into another arena or free it).
  * Returns false, changing nothing, when a did not adopt p. */

@@ -51,6 +51,19 @@ struct fwc_item {
 	struct fwc_loc vloc;  /* the value (text or attribute) */
 };
 
+/* The address items of a definition that parse.c could already read
+ * (<subnet>, <range>, <prefix>, <address>, as fwc_item_addr_parse()
+ * reads them): their intervals, per family in document order, in the
+ * compilation's arena. sema.c makes the definition's address set of them
+ * in place; the items that do not parse stay in items, for sema.c to
+ * report. A large boundary is a list of a million subnets: this keeps
+ * neither their text nor an item each. */
+struct fwc_ivls {
+	struct fwc_ivl *v; /* IPv4 intervals, then IPv6 ones */
+	size_t n4;
+	size_t n6;
+};
+
 /* Fields common to every named definition. */
 struct fwc_def {
 	const char *name;
@@ -84,6 +97,7 @@ struct fwc_adsite {
 	struct fwc_def d;
 	struct fwc_item *items;
 	size_t n_items;
+	struct fwc_ivls pre;		 /* valid address items, read */
 	const struct fwc_addrset *addrs; /* sema */
 };
 
@@ -91,6 +105,7 @@ struct fwc_boundary {
 	struct fwc_def d;
 	struct fwc_item *items;
 	size_t n_items;
+	struct fwc_ivls pre;		 /* valid address items, read */
 	const struct fwc_addrset *addrs; /* sema, after excludes */
 	int state;
 };
@@ -118,6 +133,7 @@ struct fwc_host {
 	struct fwc_loc target_loc;
 	struct fwc_item *items; /* addresses */
 	size_t n_items;
+	struct fwc_ivls pre; /* valid address items, read */
 	/* sema */
 	const struct fwc_addrset *addrs;
 	struct fwc_role **role_v;
@@ -130,6 +146,7 @@ struct fwc_endpoint {
 	struct fwc_def d;
 	struct fwc_item *items; /* fqdn and address */
 	size_t n_items;
+	struct fwc_ivls pre; /* valid address items, read */
 	/* sema */
 	const struct fwc_addrset *addrs;
 	const char **fqdns; /* plain names, sorted unique */
@@ -187,6 +204,7 @@ struct fwc_gateway {
 	const char *target;
 	struct fwc_item *items; /* own addresses */
 	size_t n_items;
+	struct fwc_ivls pre; /* valid address items, read */
 	struct fwc_iface *ifaces;
 	size_t n_ifaces;
 	const struct fwc_addrset *addrs; /* sema */
@@ -276,5 +294,12 @@ struct fwc_policy {
 	struct fwc_resolver *names; /* sema: name tables */
 	bool resolve;		    /* --resolve was given */
 };
+
+/* Reads the value of an address item of kind FWC_ITEM_SUBNET, RANGE,
+ * PREFIX, ADDRESS or EXCLUDE as name resolution does (single: one
+ * address only, for hosts and gateways). Returns 0, or -1 with *why set
+ * to a static message. */
+int fwc_item_addr_parse(enum fwc_item_kind kind, const char *v, bool single,
+    enum fwc_family *f, struct fwc_ivl *x, const char **why);
 
 #endif

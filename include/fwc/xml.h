@@ -66,11 +66,12 @@ int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
     const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);
 /* Same, with the tree's skeleton (nodes, attribute arrays, element and
- * attribute names) allocated from tree and everything a caller keeps
- * (attribute values, text, the file name of locations) from a: releasing
- * tree once the tree has been read leaves every kept string valid. (Names
- * may also point to storage that lives as long as the process: our
- * reader's schema model.) */
+ * attribute names) and the text of elements allocated from tree, and
+ * attribute values and the file name of locations from a: releasing tree
+ * once the tree has been read leaves attribute values valid, and a caller
+ * copies the text it keeps (most text is an address, which the caller
+ * keeps as a number). (Names may also point to storage that lives as long
+ * as the process: our reader's schema model.) */
 int fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
     struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);

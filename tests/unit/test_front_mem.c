@@ -1,0 +1,524 @@
+/* Unit tests of the front end's memory savings on large policies:
+ *  - parse.c reads the address items that parse into intervals at once
+ *    (struct fwc_ivls) and keeps only the others as items: the sets,
+ *    the diagnostics and their order must be those of reading every
+ *    item in sema.c (mixed families, bad values between good ones,
+ *    hosts' single addresses, endpoints' names between addresses);
+ *  - fwc_addrset_own() normalises in place; fwc_addrset_subset() steps
+ *    through the larger set (checked against a bitmap);
+ *  - "host outside every boundary" is decided without the union of every
+ *    boundary, also for a host covered piecewise by two;
+ *  - our XML reader takes over the array of a large element's children
+ *    rather than copying it (xml_scan.c take_pend()): the tree must stay
+ *    that of libxml2's tree path, wherever the element stands. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fwc/addr.h"
+#include "fwc/arena.h"
+#include "fwc/diag.h"
+#include "fwc/pipeline.h"
+#include "fwc/policy.h"
+#include "fwc/strbuf.h"
+#include "fwc/xml.h"
+#include "xtree_diff.h"
+
+struct fx {
+	struct fwc_arena *a;
+	struct fwc_diag dg;
+	FILE *sink;
+	char text[8192];
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->a = fwc_arena_new();
+	f->sink = tmpfile();
+	assert_non_null(f->sink);
+	fwc_diag_init(&f->dg, f->sink);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	fwc_diag_release(&f->dg);
+	fwc_arena_release(f->a);
+	fclose(f->sink);
+	free(f);
+	return 0;
+}
+
+static const char *
+diag_text(struct fx *f)
+{
+	size_t n;
+
+	fflush(f->sink);
+	rewind(f->sink);
+	n = fread(f->text, 1, sizeof(f->text) - 1, f->sink);
+	f->text[n] = '\0';
+	return f->text;
+}
+
+/* Parses and resolves doc (called "t.xml"); returns sema's result. */
+static int
+resolve(struct fx *f, const char *doc, struct fwc_policy **p)
+{
+	static const struct fwc_options opt = { .no_includes = true };
+
+	assert_int_equal(
+	    fwc_parse_buffer(f->a, &f->dg, &opt, "t.xml", doc, strlen(doc), p),
+	    0);
+	return fwc_sema(f->a, &f->dg, &opt, *p);
+}
+
+static struct fwc_u128
+v4(uint32_t a)
+{
+	struct fwc_u128 u = { 0, a };
+
+	return u;
+}
+
+static struct fwc_u128
+v6(uint64_t hi, uint64_t lo)
+{
+	struct fwc_u128 u = { hi, lo };
+
+	return u;
+}
+
+static void
+assert_ivl(const struct fwc_addrset *s, enum fwc_family fam, size_t i,
+    struct fwc_u128 lo, struct fwc_u128 hi)
+{
+	assert_true(i < s->n[fam]);
+	assert_true(s->v[fam][i].lo.hi == lo.hi && s->v[fam][i].lo.lo == lo.lo);
+	assert_true(s->v[fam][i].hi.hi == hi.hi && s->v[fam][i].hi.lo == hi.lo);
+}
+
+#define HEAD "<policy name=\"p\" version=\"1\">\n"
+
+/* Good and bad values of every kind, IPv6 out of order between IPv4:
+ * the set is exact and the errors come in document order. */
+static void
+test_front_mem_boundary_mixed_items(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_policy *p = NULL;
+	const struct fwc_addrset *s;
+	static const char doc[] = HEAD "<boundary name=\"b\">\n"
+				       "<subnet>2001:db8:2::/48</subnet>\n"
+				       "<subnet>10.0.2.0/24</subnet>\n"
+				       "<subnet>10.0.0.1/24</subnet>\n"
+				       "<range>10.0.1.0-10.0.1.255</range>\n"
+				       "<prefix>2001:db8:1:2</prefix>\n"
+				       "<range>10.9.0.9-10.9.0.1</range>\n"
+				       "<address>10.0.5.7</address>\n"
+				       "<subnet>2001:db8:1::/64</subnet>\n"
+				       "<prefix>10.0.0.0/8</prefix>\n"
+				       "<address>10.0.6.0-10.0.6.3</address>\n"
+				       "<address>nonsense</address>\n"
+				       "<exclude>10.0.2.128/25</exclude>\n"
+				       "</boundary>\n"
+				       "</policy>\n";
+
+	assert_int_equal(resolve(f, doc, &p), -1);
+	assert_string_equal(diag_text(f),
+	    "t.xml:5:9: error: bad subnet '10.0.0.1/24': host bits set\n"
+	    "t.xml:8:8: error: bad range '10.9.0.9-10.9.0.1': first address is greater than last\n"
+	    "t.xml:11:9: error: bad prefix '10.0.0.0/8': not an IPv6 prefix\n"
+	    "t.xml:13:10: error: bad address 'nonsense': not an IPv4 or IPv6 address\n");
+	s = p->boundaries.v[0]->addrs;
+	/* 10.0.1.0/24 and 10.0.2.0/25 (after the exclude) are adjacent. */
+	assert_int_equal(s->n[FWC_FAM_IP4], 3);
+	assert_ivl(s, FWC_FAM_IP4, 0, v4(0x0a000100), v4(0x0a00027f));
+	assert_ivl(s, FWC_FAM_IP4, 1, v4(0x0a000507), v4(0x0a000507));
+	assert_ivl(s, FWC_FAM_IP4, 2, v4(0x0a000600), v4(0x0a000603));
+	assert_int_equal(s->n[FWC_FAM_IP6], 3);
+	assert_ivl(s, FWC_FAM_IP6, 0, v6(0x20010db800010000, 0),
+	    v6(0x20010db800010000, ~0ull));
+	assert_ivl(s, FWC_FAM_IP6, 1, v6(0x20010db800010002, 0),
+	    v6(0x20010db800010002, ~0ull));
+	assert_ivl(s, FWC_FAM_IP6, 2, v6(0x20010db800020000, 0),
+	    v6(0x20010db80002ffff, ~0ull));
+}
+
+/* The same list without errors: the set takes the parsed intervals over
+ * and sorts them in place. */
+static void
+test_front_mem_boundary_sorted_in_place(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_policy *p = NULL;
+	const struct fwc_addrset *s;
+	static const char doc[] = HEAD "<boundary name=\"b\">\n"
+				       "<subnet>2001:db8:3::/48</subnet>\n"
+				       "<subnet>10.0.9.0/24</subnet>\n"
+				       "<subnet>2001:db8:1::/48</subnet>\n"
+				       "<subnet>10.0.1.0/24</subnet>\n"
+				       "<subnet>2001:db8:2::/48</subnet>\n"
+				       "<subnet>10.0.2.0/24</subnet>\n"
+				       "</boundary>\n"
+				       "</policy>\n";
+
+	assert_int_equal(resolve(f, doc, &p), 0);
+	assert_string_equal(diag_text(f), "");
+	s = p->boundaries.v[0]->addrs;
+	assert_int_equal(s->n[FWC_FAM_IP4], 2);
+	assert_ivl(s, FWC_FAM_IP4, 0, v4(0x0a000100), v4(0x0a0002ff));
+	assert_ivl(s, FWC_FAM_IP4, 1, v4(0x0a000900), v4(0x0a0009ff));
+	assert_int_equal(s->n[FWC_FAM_IP6], 1);
+	assert_ivl(s, FWC_FAM_IP6, 0, v6(0x20010db800010000, 0),
+	    v6(0x20010db80003ffff, ~0ull));
+}
+
+/* Hosts read one address per item: a prefix length is an error with its
+ * hint, a host with only bad addresses is not "without address", one
+ * without any is. */
+static void
+test_front_mem_host_items(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_policy *p = NULL;
+	static const char doc[] =
+	    HEAD "<boundary name=\"lan\"><subnet>10.0.0.0/8</subnet>"
+		 "<subnet>2001:db8::/32</subnet></boundary>\n"
+		 "<host name=\"a\"><address>10.0.0.1/32</address></host>\n"
+		 "<host name=\"b\"/>\n"
+		 "<host name=\"c\"><address>2001:db8::1</address>"
+		 "<address>10.1.2.3</address></host>\n"
+		 "</policy>\n";
+
+	assert_int_equal(resolve(f, doc, &p), -1);
+	assert_string_equal(diag_text(f),
+	    "t.xml:3:25: error: bad address '10.0.0.1/32': not an IPv4 or IPv6 address (a host address takes no prefix length)\n"
+	    "t.xml:4:7: warning: host 'b' has no address\n");
+	assert_true(fwc_addrset_is_empty(p->hosts.v[0]->addrs));
+	assert_int_equal(p->hosts.v[2]->addrs->n[FWC_FAM_IP4], 1);
+	assert_ivl(p->hosts.v[2]->addrs, FWC_FAM_IP4, 0, v4(0x0a010203),
+	    v4(0x0a010203));
+	assert_int_equal(p->hosts.v[2]->addrs->n[FWC_FAM_IP6], 1);
+	assert_ivl(p->hosts.v[2]->addrs, FWC_FAM_IP6, 0,
+	    v6(0x20010db800000000, 1), v6(0x20010db800000000, 1));
+}
+
+/* An endpoint's names and addresses: errors in document order. */
+static void
+test_front_mem_endpoint_items(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_policy *p = NULL;
+	static const char doc[] = HEAD "<endpoint name=\"e\">\n"
+				       "<address>10.0.0.1</address>\n"
+				       "<fqdn>bad..name</fqdn>\n"
+				       "<address>10.0.0.300</address>\n"
+				       "<fqdn>ok.example.com</fqdn>\n"
+				       "<address>10.0.0.2</address>\n"
+				       "</endpoint>\n"
+				       "</policy>\n";
+
+	assert_int_equal(resolve(f, doc, &p), -1);
+	assert_string_equal(diag_text(f),
+	    "t.xml:4:7: error: bad DNS name 'bad..name' (expected a name such as 'host.example.com' or '*.example.com')\n"
+	    "t.xml:5:10: error: bad address '10.0.0.300': not an IPv4 or IPv6 address\n");
+	assert_int_equal(p->endpoints.v[0]->n_fqdns, 1);
+	assert_string_equal(p->endpoints.v[0]->fqdns[0], "ok.example.com");
+	assert_int_equal(p->endpoints.v[0]->addrs->n[FWC_FAM_IP4], 1);
+	assert_ivl(p->endpoints.v[0]->addrs, FWC_FAM_IP4, 0, v4(0x0a000001),
+	    v4(0x0a000002));
+}
+
+/* A host whose addresses lie in two boundaries is inside; one address
+ * outside every boundary is not. */
+static void
+test_front_mem_hosts_in_boundaries(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_policy *p = NULL;
+	static const char doc[] =
+	    HEAD "<boundary name=\"lo\"><range>10.0.0.0-10.0.0.127</range>"
+		 "</boundary>\n"
+		 "<boundary name=\"hi\"><subnet>10.0.0.128/25</subnet>"
+		 "<subnet>2001:db8::/64</subnet></boundary>\n"
+		 "<host name=\"both\"><address>10.0.0.100</address>"
+		 "<address>10.0.0.200</address><address>2001:db8::5</address>"
+		 "</host>\n"
+		 "<host name=\"out\"><address>10.0.0.50</address>"
+		 "<address>10.0.1.1</address></host>\n"
+		 "<host name=\"out6\"><address>2001:db9::1</address></host>\n"
+		 "</policy>\n";
+
+	assert_int_equal(resolve(f, doc, &p), 0);
+	assert_string_equal(diag_text(f),
+	    "t.xml:5:7: warning: host 'out' is outside every boundary\n"
+	    "t.xml:6:7: warning: host 'out6' is outside every boundary\n");
+}
+
+/* fwc_addrset_own() sorts and merges in place and keeps the arrays. */
+static void
+test_front_mem_addrset_own(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_ivl v[5];
+	struct fwc_addrset *s;
+
+	v[0].lo = v4(50), v[0].hi = v4(60);
+	v[1].lo = v4(10), v[1].hi = v4(20);
+	v[2].lo = v4(21), v[2].hi = v4(30);
+	v[3].lo = v6(1, 0), v[3].hi = v6(1, 9);
+	v[4].lo = v6(0, 5), v[4].hi = v6(1, 2);
+	s = fwc_addrset_own(f->a, v, 3, v + 3, 2);
+	assert_ptr_equal(s->v[FWC_FAM_IP4], v);
+	assert_ptr_equal(s->v[FWC_FAM_IP6], v + 3);
+	assert_int_equal(s->n[FWC_FAM_IP4], 2);
+	assert_ivl(s, FWC_FAM_IP4, 0, v4(10), v4(30));
+	assert_ivl(s, FWC_FAM_IP4, 1, v4(50), v4(60));
+	assert_int_equal(s->n[FWC_FAM_IP6], 1);
+	assert_ivl(s, FWC_FAM_IP6, 0, v6(0, 5), v6(1, 9));
+	s = fwc_addrset_own(f->a, NULL, 0, NULL, 0);
+	assert_true(fwc_addrset_is_empty(s));
+}
+
+/* A random set over 0..n-1 with its bitmap: runs of random lengths. */
+static struct fwc_addrset *
+random_runs(struct fwc_arena *a, unsigned char *bits, unsigned int n,
+    unsigned int density)
+{
+	struct fwc_ivl *v = fwc_arena_alloc(a, n * sizeof(*v));
+	size_t k = 0;
+
+	memset(bits, 0, n);
+	for (unsigned int i = 0; i < n;) {
+		unsigned int len = 1 + (unsigned int)rand() % 8;
+
+		if ((unsigned int)rand() % 100 < density) {
+			v[k].lo = v4(i);
+			for (; len > 0 && i < n; len--)
+				bits[i++] = 1;
+			v[k].hi = v4(i - 1);
+			k++;
+		} else {
+			i += len;
+		}
+	}
+	return fwc_addrset_from(a, v, k, NULL, 0);
+}
+
+/* fwc_addrset_subset() against the bitmaps, sets of very different
+ * sizes included (where it steps far through the larger one). */
+static void
+test_front_mem_subset_against_bitmap(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 4096 };
+	static unsigned char bx[N];
+	static unsigned char by[N];
+	unsigned int yes = 0;
+
+	srand(11);
+	for (int round = 0; round < 400; round++) {
+		struct fwc_addrset *x =
+		    random_runs(f->a, bx, N, round % 2 ? 2 : 40);
+		struct fwc_addrset *y =
+		    random_runs(f->a, by, N, round % 3 ? 95 : 50);
+		bool want = true;
+
+		for (unsigned int i = 0; i < N; i++)
+			if (bx[i] && !by[i])
+				want = false;
+		/* Make some of them true: y gets x's addresses. */
+		if (round % 4 == 0) {
+			const struct fwc_addrset *u =
+			    fwc_addrset_union(f->a, x, y);
+
+			want = true;
+			assert_true(fwc_addrset_subset(x, u));
+			assert_int_equal(
+			    fwc_addrset_subset(u, x), fwc_addrset_equal(u, x));
+			continue;
+		}
+		yes += want;
+		assert_int_equal(fwc_addrset_subset(x, y), want);
+	}
+	assert_true(yes > 0);
+	assert_true(fwc_addrset_subset(&fwc_addrset_empty, &fwc_addrset_empty));
+}
+
+/* A document with large elements placed where the reader takes their
+ * children over (first among the root's children, after a few siblings,
+ * after more siblings than children) or copies them (after as many
+ * siblings as children and more), the root with thousands of children
+ * too: read by our reader and by libxml2's tree path, the trees are the
+ * same. */
+static void
+test_front_mem_large_elements_same_tree(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_strbuf sb;
+	struct fwc_xml_limits ls = { .path = FWC_XML_PATH_SCAN };
+	struct fwc_xml_limits lt = { .path = FWC_XML_PATH_TREE };
+	struct fwc_arena *tree = fwc_arena_new();
+	struct fwc_xnode *rs = NULL;
+	struct fwc_xnode *rt = NULL;
+	char buf[512];
+	const char *d;
+	static const unsigned int big[] = { 5000, 4096, 6000, 9000 };
+	unsigned int k = 0;
+
+	fwc_strbuf_init(&sb);
+	fwc_strbuf_adds(&sb, HEAD);
+	for (size_t b = 0; b < sizeof(big) / sizeof(big[0]); b++) {
+		/* Siblings before it: none, 10, then enough that the next
+		 * big element has more siblings before it than children. */
+		unsigned int before = b == 0   ? 0
+				      : b == 1 ? 10
+				      : b == 2 ? 4000
+					       : 0;
+
+		for (unsigned int i = 0; i < before; i++)
+			fwc_strbuf_addf(&sb,
+			    "<boundary name=\"s%u\"><subnet>10.%u.%u.0/24"
+			    "</subnet></boundary>\n",
+			    k, (k >> 8) & 255, k & 255),
+			    k++;
+		fwc_strbuf_addf(&sb, "<boundary name=\"big%zu\">\n", b);
+		for (unsigned int i = 0; i < big[b]; i++)
+			fwc_strbuf_addf(&sb,
+			    "  <subnet>172.%zu.%u.%u/32</subnet>\n", 16 + b,
+			    (i >> 8) & 255, i & 255);
+		fwc_strbuf_adds(&sb, "</boundary>\n");
+	}
+	fwc_strbuf_adds(&sb, "</policy>\n");
+	assert_int_equal(fwc_xml_parse_buffer(
+			     f->a, &f->dg, "big.xml", sb.buf, sb.len, &ls, &rs),
+	    0);
+	assert_int_equal(fwc_xml_parse_buffer(
+			     tree, &f->dg, "big.xml", sb.buf, sb.len, &lt, &rt),
+	    0);
+	assert_string_equal(diag_text(f), "");
+	assert_int_equal(rs->n_kids, k + 4);
+	d = xtree_diff(rs, rt, buf, sizeof(buf));
+	if (d != NULL) {
+		fprintf(stderr, "%s\n", d);
+		fail();
+	}
+	fwc_strbuf_release(&sb);
+	fwc_arena_release(tree);
+}
+
+/* Elements of more children than fit in the reader's heap array
+ * (xml_scan.c PEND_MAP: the array moves to a mapping of its own, which
+ * the tree's arena then takes over): a boundary of 70,000 subnets after
+ * a few siblings, and a root of 60,000 children. */
+static void
+test_front_mem_mapped_children_same_tree(void **state)
+{
+	struct fx *f = *state;
+	struct fwc_xml_limits ls = { .path = FWC_XML_PATH_SCAN };
+	struct fwc_xml_limits lt = { .path = FWC_XML_PATH_TREE };
+	char buf[512];
+
+	for (int shape = 0; shape < 2; shape++) {
+		struct fwc_strbuf sb;
+		struct fwc_arena *tree = fwc_arena_new();
+		struct fwc_arena *scan = fwc_arena_new();
+		struct fwc_arena *tt = fwc_arena_new();
+		struct fwc_xnode *rs = NULL;
+		struct fwc_xnode *rt = NULL;
+		const char *d;
+		char path[] = "/tmp/fwc-front-mem-XXXXXX";
+		FILE *fp;
+
+		fwc_strbuf_init(&sb);
+		fwc_strbuf_adds(&sb, HEAD);
+		if (shape == 0) {
+			for (unsigned int i = 0; i < 3; i++)
+				fwc_strbuf_addf(&sb,
+				    "<host name=\"h%u\"><address>10.9.9.%u"
+				    "</address></host>\n",
+				    i, i);
+			fwc_strbuf_adds(&sb, "<boundary name=\"big\">\n");
+			for (unsigned int i = 0; i < 70000; i++)
+				fwc_strbuf_addf(&sb,
+				    "<subnet>10.%u.%u.%u/32</subnet>\n",
+				    i >> 16, (i >> 8) & 255, i & 255);
+			fwc_strbuf_adds(&sb, "</boundary>\n");
+		} else {
+			for (unsigned int i = 0; i < 60000; i++)
+				fwc_strbuf_addf(
+				    &sb, "<boundary name=\"b%u\"/>\n", i);
+		}
+		fwc_strbuf_adds(&sb, "</policy>\n");
+		/* From a file (of over 1 MiB: read into a mapping), the
+		 * skeleton in an arena of its own, as parse.c reads. */
+		fp = fdopen(mkstemp(path), "w");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(sb.buf, 1, sb.len, fp), sb.len);
+		fclose(fp);
+		assert_true(sb.len > (1u << 20));
+		assert_int_equal(
+		    fwc_xml_parse_file_tree(scan, tt, &f->dg, path, &ls, &rs),
+		    0);
+		unlink(path);
+		assert_int_equal(fwc_xml_parse_buffer(tree, &f->dg, path,
+				     sb.buf, sb.len, &lt, &rt),
+		    0);
+		assert_string_equal(diag_text(f), "");
+		assert_int_equal(rs->n_kids, shape == 0 ? 4 : 60000);
+		if (shape == 0)
+			assert_int_equal(rs->kids[3].n_kids, 70000);
+		d = xtree_diff(rs, rt, buf, sizeof(buf));
+		if (d != NULL) {
+			fprintf(stderr, "%s\n", d);
+			fail();
+		}
+		fwc_strbuf_release(&sb);
+		fwc_arena_release(tt);
+		fwc_arena_release(scan);
+		fwc_arena_release(tree);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_boundary_mixed_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_boundary_sorted_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_host_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_endpoint_items, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_hosts_in_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_addrset_own, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_subset_against_bitmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_large_elements_same_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_mapped_children_same_tree, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
