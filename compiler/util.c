@@ -116,6 +116,15 @@ fwc_mem_unmap(void *p, size_t n)
 		munmap(p, n ? n : 1);
 }
 
+void
+fwc_mem_free(void *p, size_t map_len)
+{
+	if (map_len != 0)
+		fwc_mem_unmap(p, map_len);
+	else
+		free(p);
+}
+
 char *
 fwc_xstrdup(const char *s)
 {

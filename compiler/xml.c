@@ -2232,16 +2232,6 @@ fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg, const char *name,
 	return parse_bytes(&ps, root);
 }
 
-/* Frees a buffer of read_file(). */
-static void
-buf_free(unsigned char *buf, size_t map_len)
-{
-	if (map_len != 0)
-		fwc_mem_unmap(buf, map_len);
-	else
-		free(buf);
-}
-
 /* Files from this size up are read into a mapping of their own. */
 #define MAP_FILE_MIN ((size_t)1 << 20)
 
@@ -2301,7 +2291,7 @@ read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
 		if (r < 0) {
 			fwc_error(
 			    ps->dg, &loc, "cannot read: %s", strerror(errno));
-			buf_free(buf, *map_len);
+			fwc_mem_free(buf, *map_len);
 			return NULL;
 		}
 		if (r == 0)
@@ -2311,7 +2301,7 @@ read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
 	if (n > limit) {
 		fwc_error(
 		    ps->dg, &loc, "file is too large (limit %zu bytes)", limit);
-		buf_free(buf, *map_len);
+		fwc_mem_free(buf, *map_len);
 		return NULL;
 	}
 	*len = n;
@@ -2352,7 +2342,7 @@ fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
 	ps.src = buf;
 	ps.len = len;
 	rc = parse_bytes(&ps, root);
-	buf_free(buf, map_len);
+	fwc_mem_free(buf, map_len);
 	return rc;
 }
 

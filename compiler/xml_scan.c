@@ -620,15 +620,6 @@ start_tag(struct scan *sc, const unsigned char *lt)
 	return q + (empty ? 2 : 1);
 }
 
-static void
-pend_free(struct fwc_xnode *p, size_t map_len)
-{
-	if (map_len != 0)
-		fwc_mem_unmap(p, map_len);
-	else
-		free(p);
-}
-
 /* Doubles pend. From PEND_MAP bytes on, each size has a mapping of its
  * own: grown on the heap, every smaller copy stayed behind there,
  * resident (the heap keeps freed memory, compiler/main.c), while the
@@ -650,7 +641,7 @@ grow_pend(struct scan *sc)
 	if (p == NULL)
 		p = fwc_xmalloc(bytes);
 	memcpy(p, sc->pend, sc->n_pend * sizeof(*p));
-	pend_free(sc->pend, sc->pend_map);
+	fwc_mem_free(sc->pend, sc->pend_map);
 	sc->pend = p;
 	sc->pend_map = map_len;
 	sc->cap_pend = cap;
@@ -969,7 +960,7 @@ scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
 	}
 out:
 	free(sc->stack);
-	pend_free(sc->pend, sc->pend_map);
+	fwc_mem_free(sc->pend, sc->pend_map);
 	free(sc->attrs);
 	free(sc->text);
 	free(sc->val);

@@ -27,6 +27,9 @@ char *fwc_xstrdup(const char *s);
  * heap. */
 void *fwc_mem_map(size_t n);
 void fwc_mem_unmap(void *p, size_t n);
+/* Frees p, a block of fwc_mem_map() when map_len (its length) is not 0,
+ * else of the heap. */
+void fwc_mem_free(void *p, size_t map_len);
 
 /* Reports an internal error ("fwc: internal error at file.c:NN: ...") and
  * aborts. Never used for input errors. */

@@ -31,50 +31,7 @@
 #include "fwc/xml.h"
 #include "xtree_diff.h"
 
-struct fx {
-	struct fwc_arena *a;
-	struct fwc_diag dg;
-	FILE *sink;
-	char text[8192];
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->a = fwc_arena_new();
-	f->sink = tmpfile();
-	assert_non_null(f->sink);
-	fwc_diag_init(&f->dg, f->sink);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fwc_diag_release(&f->dg);
-	fwc_arena_release(f->a);
-	fclose(f->sink);
-	free(f);
-	return 0;
-}
-
-static const char *
-diag_text(struct fx *f)
-{
-	size_t n;
-
-	fflush(f->sink);
-	rewind(f->sink);
-	n = fread(f->text, 1, sizeof(f->text) - 1, f->sink);
-	f->text[n] = '\0';
-	return f->text;
-}
+#include "diag_fixture.h"
 
 /* Parses and resolves doc (called "t.xml"); returns sema's result. */
 static int

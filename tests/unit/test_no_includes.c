@@ -19,6 +19,9 @@
 #include "fwc/pipeline.h"
 #include "fwc/policy.h"
 
+#define FX_NO_DIAG_FIXTURE
+#include "diag_fixture.h"
+
 struct fx {
 	struct fwc_arena *a;
 	struct fwc_diag dg;
@@ -67,13 +70,7 @@ teardown(void **state)
 static const char *
 diag_text(struct fx *f)
 {
-	size_t n;
-
-	fflush(f->sink);
-	rewind(f->sink);
-	n = fread(f->text, 1, sizeof(f->text) - 1, f->sink);
-	f->text[n] = '\0';
-	return f->text;
+	return fx_sink_text(f->sink, f->text, sizeof(f->text));
 }
 
 static int
