@@ -79,7 +79,8 @@ measure() {
 		mv "$tmp/m.x" "$tmp/m.$label"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "fail") printf "%.2f", a / b; else printf "-" }'; }
+# ratio A B [DECIMALS]: A / B, or "-" when A failed.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0 && a != "fail") printf "%.*f", d, a / b; else printf "-" }'; }
 
 printf '| case | rules | elements | fwc compile s | nft -f s | fwc apply s | time ratio | nft -f cpu s | fwc apply cpu s | cpu ratio | nft -f MB | fwc apply MB | memory ratio | netlink part s | netlink part MB | checked |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n'
@@ -131,7 +132,7 @@ run_case() {
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 		"$name" "$rules" "$elems" "$cs" "$ns_" "$fs" "$(ratio "$fs" "$ns_")" \
 		"$nc" "$fc" "$(ratio "$fc" "$nc")" \
-		"$((nk / 1024))" "$((fk / 1024))" "$(ratio "$fk" "$nk")" \
+		"$((nk / 1024))" "$((fk / 1024))" "$(ratio "$fk" "$nk" 3)" \
 		${nl% *} ${nl#* } "$check"
 }
 
