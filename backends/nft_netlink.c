@@ -1331,8 +1331,19 @@ fwc_nl_apply(
 	}
 	fwc_nlb_finish(&w);
 	if (st != NULL && fwc_nlb_stream_map(st, w.total) < 0) {
-		rc = sys_error(dg, "cannot map the batch stream", errno);
-		goto out;
+		/* No region for the stream: the batch is made in memory
+		 * after all, the same bytes. */
+		fwc_nlb_stream_free(st);
+		st = NULL;
+		fwc_nlb_release(&w);
+		fwc_nlb_init(&w, FWC_NLB_MEMORY);
+		batch_release(&bt);
+		batch_init(&bt, &w, ra.seq0);
+		if (build_batch(&bt, t, ra.end, dg) < 0) {
+			rc = FWC_NL_REFUSED;
+			goto out;
+		}
+		fwc_nlb_finish(&w);
 	}
 	fwc_phase_mark("batch", NULL);
 	rc = send_batch(&bt, st, &ra, t, dg);
