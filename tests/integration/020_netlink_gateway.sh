@@ -12,7 +12,9 @@
 #    rule policy and a large address set, applied streamed (the default)
 #    and built in memory (FWC_NL_STREAM=0), list the same as nft -f.
 # Part 1 applies the flat layout with the batch in memory and the tree
-# layout streamed.
+# layout streamed. "Streamed" keeps an FWC_NL_STREAM=0 of the caller:
+# the memcheck sweep sets it (valgrind has no userfaultfd).
+streamed=${FWC_NL_STREAM:-1}
 # The namespaces have no route to a DNS server, so DNS names of endpoints
 # stay unresolved on both sides (023_netlink_fqdn.sh tests resolution).
 . "$(dirname "$0")/lib.sh"
@@ -37,7 +39,7 @@ for x in tests/golden/ok/*.xml examples/*.xml; do
 	grep -E '^(gateway|host) .* os=linux ' "$tmp/list" >"$tmp/eps"
 	while read -r kind name rest; do
 	for layout in flat tree; do
-		stream=1
+		stream=$streamed
 		[ $layout = flat ] && stream=0
 		label="$x $kind $name ($layout, FWC_NL_STREAM=$stream)"
 		"$FWC" compile "$x" -I policies --"$kind" "$name" -t nft \
@@ -145,7 +147,7 @@ for p in rules set; do
 	in_ns tx nft flush ruleset
 	in_ns tx nft -f "$tmp/$p.nft" || { bad "$p: nft -f"; continue; }
 	in_ns tx nft list table inet fwc >"$tmp/want"
-	for stream in 1 0; do
+	for stream in $streamed 0; do
 		in_ns nl nft flush ruleset
 		if ! in_ns nl env FWC_NL_STREAM=$stream FWC_PHASES=1 "$FWC" \
 			apply "$tmp/$p.xml" --gateway gw >/dev/null 2>"$tmp/err"; then
