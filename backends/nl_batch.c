@@ -36,8 +36,6 @@
 #include "fwc/util.h"
 
 #define STAGE_BYTES (FWC_NLB_CHUNK + FWC_NLB_MSG_MAX)
-/* The end marker: a netlink header and an nfgenmsg. */
-#define END_BYTES 20u
 
 struct fwc_nlb_stream {
 	int uffd;
@@ -54,7 +52,6 @@ struct fwc_nlb_stream {
 	void *arg;
 	pthread_t th;
 	bool started;
-	size_t produced; /* bytes the generator made */
 };
 
 static void flush(struct fwc_nlb *b, size_t n, bool last);
@@ -278,7 +275,6 @@ flush(struct fwc_nlb *b, size_t n, bool last)
 		memcpy(b->chunks[b->n_chunks++], b->stage, n);
 		break;
 	case FWC_NLB_STREAM:
-		b->st->produced += n;
 		if (n > 0 || last)
 			place(b->st, b->stage, n, last);
 		break;
