@@ -14,17 +14,30 @@ SANFLAGS ?=
 DEB_DEPS = build-essential pkg-config libxml2-dev libnftnl-dev libmnl-dev \
            libcmocka-dev nftables iptables iproute2 libxml2-utils python3
 
+# The build and the tests run the Debian packages that `make deps`
+# installs, before anything earlier in PATH (a pyenv shim in front of
+# python3 took 0.7 s a start, and the tests start it thousands of times).
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+
 WERROR ?= -Werror
 WARN    = -Wall -Wextra -Wpedantic $(WERROR) -Wshadow -Wstrict-prototypes \
           -Wmissing-prototypes -Wmissing-declarations -Wwrite-strings \
           -Wformat=2 -Wundef -Wcast-align -Wpointer-arith -Wvla \
           -Wnull-dereference -Wimplicit-fallthrough
 XML_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libxml-2.0 2>/dev/null))
-XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+# libxml2 and BuDDy are not linked: fwc loads each when first needed
+# (include/fwc/dl.h), by the soname of the library found here.
+XML_LIBS   :=
+so_name = $(shell objdump -p "$$(readlink -f "$$($(CC) -print-file-name=$(1))")" 2>/dev/null | \
+            awk '$$1 == "SONAME" { print $$2 }')
+XML_SONAME := $(call so_name,libxml2.so)
+BDD_SONAME := $(call so_name,libbdd.so)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 FWC_CFLAGS = -std=c11 $(WARN) -fno-common $(CFLAGS) $(SANFLAGS)
 FWC_CPPFLAGS = -Iinclude -Ibackends -Ianalysis -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
-               -DFWC_DATADIR='"$(DATADIR)/fwc"' $(XML_CFLAGS) $(CPPFLAGS)
+               -DFWC_DATADIR='"$(DATADIR)/fwc"' $(XML_CFLAGS) $(CPPFLAGS) \
+               $(if $(XML_SONAME),-DFWC_LIBXML2_SONAME='"$(XML_SONAME)"') \
+               $(if $(BDD_SONAME),-DFWC_BDD_SONAME='"$(BDD_SONAME)"')
 FWC_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Feature fragments (mk/*.mk) add sources, libraries, Debian packages and

@@ -11,8 +11,88 @@
 
 #include <bdd.h>
 
+#include "fwc/dl.h"
 #include "fwc/eval.h"
 #include "fwc/util.h"
+
+/* BuDDy, loaded when first needed (include/fwc/dl.h): only the review
+ * commands build BDDs, and the library brings libstdc++ with it. Its
+ * functions and its two constants (bddtrue, bddfalse) are reached
+ * through bs, which bs_load() fills from the library when the first
+ * space is started; the macros below send every use in this file
+ * there. */
+#ifndef FWC_BDD_SONAME
+#define FWC_BDD_SONAME "libbdd.so.0"
+#endif
+#define BS_SYMBOLS(X)                                                     \
+	X(bdd_addref)                                                     \
+	X(bdd_and)                                                        \
+	X(bdd_apply)                                                      \
+	X(bdd_delref) X(bdd_error_hook) X(bdd_errstring) X(bdd_exist)     \
+	    X(bdd_gbc_hook) X(bdd_high) X(bdd_imp) X(bdd_init) X(bdd_ite) \
+		X(bdd_ithvar) X(bdd_low) X(bdd_makeset) X(bdd_nithvar)    \
+		    X(bdd_or) X(bdd_satcountset) X(bdd_satone)            \
+			X(bdd_setcacheratio) X(bdd_setmaxincrease)        \
+			    X(bdd_setvarnum) X(bdd_var) X(bddfalse) X(bddtrue)
+
+enum { BS_FALSE = 0, BS_TRUE = 1 };
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	BS_SYMBOLS(X)
+#undef X
+} bs;
+
+static void
+bs_load(void)
+{
+	static const char *const names[] = {
+#define X(f) #f,
+		BS_SYMBOLS(X)
+#undef X
+	};
+	void *syms[FWC_ARRAY_SIZE(names)];
+	size_t i = 0;
+
+	fwc_dl_require(FWC_BDD_SONAME,
+	    "the packet space of the review commands", names, syms,
+	    FWC_ARRAY_SIZE(names));
+#define X(f) memcpy(&bs.f, &syms[i++], sizeof(bs.f));
+	BS_SYMBOLS(X)
+#undef X
+	if (*bs.bddfalse != BS_FALSE || *bs.bddtrue != BS_TRUE)
+		FWC_BUG("%s: bddfalse is %d, bddtrue %d", FWC_BDD_SONAME,
+		    *bs.bddfalse, *bs.bddtrue);
+}
+
+#define bdd_addref	   (*bs.bdd_addref)
+#define bdd_and		   (*bs.bdd_and)
+#define bdd_apply	   (*bs.bdd_apply)
+#define bdd_delref	   (*bs.bdd_delref)
+#define bdd_error_hook	   (*bs.bdd_error_hook)
+#define bdd_errstring	   (*bs.bdd_errstring)
+#define bdd_exist	   (*bs.bdd_exist)
+#define bdd_gbc_hook	   (*bs.bdd_gbc_hook)
+#define bdd_high	   (*bs.bdd_high)
+#define bdd_imp		   (*bs.bdd_imp)
+#define bdd_init	   (*bs.bdd_init)
+#define bdd_ite		   (*bs.bdd_ite)
+#define bdd_ithvar	   (*bs.bdd_ithvar)
+#define bdd_low		   (*bs.bdd_low)
+#define bdd_makeset	   (*bs.bdd_makeset)
+#define bdd_nithvar	   (*bs.bdd_nithvar)
+#define bdd_or		   (*bs.bdd_or)
+#define bdd_satcountset	   (*bs.bdd_satcountset)
+#define bdd_satone	   (*bs.bdd_satone)
+#define bdd_setcacheratio  (*bs.bdd_setcacheratio)
+#define bdd_setmaxincrease (*bs.bdd_setmaxincrease)
+#define bdd_setvarnum	   (*bs.bdd_setvarnum)
+#define bdd_var		   (*bs.bdd_var)
+/* BuDDy's constants are the nodes 0 and 1 (checked when it is loaded):
+ * fwc_space_true() and fwc_space_false() are used before any space is
+ * started. */
+#define bddfalse BS_FALSE
+#define bddtrue	 BS_TRUE
 
 static const unsigned int field_bits[FWC_F_NR] = {
 	[FWC_F_FAM] = 1,
@@ -272,6 +352,7 @@ fwc_space_init(void)
 	 * collection reuses it, and BuDDy grows it when a collection frees
 	 * too little (a million nodes up front cost a diff of 50,000 flows
 	 * more time in page faults than all its set operations). */
+	bs_load();
 	if (bdd_init(1 << 16, 10000) < 0)
 		FWC_BUG("cannot start the BDD package");
 	bdd_error_hook(bdd_failed);

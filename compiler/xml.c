@@ -33,11 +33,121 @@
 
 #include "fwc/arena.h"
 #include "fwc/diag.h"
+#include "fwc/dl.h"
 #include "fwc/strbuf.h"
 #include "fwc/util.h"
 #include "xml_lines.h"
 #include "xml_utf8.h"
 #include "xml_scan.h"
+
+/*
+ * libxml2, loaded when first needed (include/fwc/dl.h): most policies
+ * are read by our own reader alone, and libxml2 brings ICU and libstdc++
+ * with it (3.7 MB resident before anything is read). The library's
+ * functions and its one variable (xmlFree) are called through lx, which
+ * lx_load() fills from the library the first time a file needs it; the
+ * macros below send every use in this file there.
+ */
+#ifndef FWC_LIBXML2_SONAME
+#define FWC_LIBXML2_SONAME "libxml2.so.2"
+#endif
+#define LX_SYMBOLS(X)                                                                   \
+	X(xmlByteConsumed)                                                              \
+	X(xmlCreatePushParserCtxt) X(xmlCtxtUseOptions) X(xmlDocGetRootElement) X(      \
+	    xmlFreeDoc) X(xmlFreeParserCtxt) X(xmlFreeTextReader)                       \
+	    X(xmlGetExternalEntityLoader) X(xmlNodeListGetString) X(                    \
+		xmlParseChunk) X(xmlReadMemory) X(xmlReaderForMemory)                   \
+		X(xmlRelaxNGFreeParserCtxt) X(xmlRelaxNGFreeValidCtxt) X(               \
+		    xmlRelaxNGNewMemParserCtxt) X(xmlRelaxNGNewValidCtxt)               \
+		    X(xmlRelaxNGParse) X(xmlRelaxNGSetParserStructuredErrors) X(        \
+			xmlRelaxNGSetValidStructuredErrors)                             \
+			X(xmlRelaxNGValidateDoc) X(xmlSAX2EndElementNs) X(              \
+			    xmlSAX2StartElementNs) X(xmlSetExternalEntityLoader)        \
+			    X(xmlSetGenericErrorFunc) X(                                \
+				xmlSetStructuredErrorFunc) X(xmlStopParser)             \
+				X(xmlTextReaderConstValue) X(                           \
+				    xmlTextReaderCurrentNode) X(xmlTextReaderDepth)     \
+				    X(xmlTextReaderIsEmptyElement) X(                   \
+					xmlTextReaderIsValid)                           \
+					X(xmlTextReaderNodeType) X(                     \
+					    xmlTextReaderRead)                          \
+					    X(xmlTextReaderRelaxNGSetSchema) X(         \
+						xmlTextReaderSetStructuredErrorHandler) \
+						X(__xmlGenericError) X(                 \
+						    __xmlGenericErrorContext)           \
+						    X(__xmlStructuredError) X(          \
+							__xmlStructuredErrorContext)    \
+							X(xmlFree)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	LX_SYMBOLS(X)
+#undef X
+} lx;
+
+static void
+lx_load(void)
+{
+	static const char *const names[] = {
+#define X(f) #f,
+		LX_SYMBOLS(X)
+#undef X
+	};
+	void *syms[FWC_ARRAY_SIZE(names)];
+	size_t i = 0;
+
+	if (lx.xmlFree != NULL)
+		return;
+	fwc_dl_require(FWC_LIBXML2_SONAME, "reading this policy", names, syms,
+	    FWC_ARRAY_SIZE(names));
+#define X(f) memcpy(&lx.f, &syms[i++], sizeof(lx.f));
+	LX_SYMBOLS(X)
+#undef X
+}
+
+#define xmlByteConsumed		   (*lx.xmlByteConsumed)
+#define xmlCreatePushParserCtxt	   (*lx.xmlCreatePushParserCtxt)
+#define xmlCtxtUseOptions	   (*lx.xmlCtxtUseOptions)
+#define xmlDocGetRootElement	   (*lx.xmlDocGetRootElement)
+#define xmlFreeDoc		   (*lx.xmlFreeDoc)
+#define xmlFreeParserCtxt	   (*lx.xmlFreeParserCtxt)
+#define xmlFreeTextReader	   (*lx.xmlFreeTextReader)
+#define xmlGetExternalEntityLoader (*lx.xmlGetExternalEntityLoader)
+#define xmlNodeListGetString	   (*lx.xmlNodeListGetString)
+#define xmlParseChunk		   (*lx.xmlParseChunk)
+#define xmlReadMemory		   (*lx.xmlReadMemory)
+#define xmlReaderForMemory	   (*lx.xmlReaderForMemory)
+#define xmlRelaxNGFreeParserCtxt   (*lx.xmlRelaxNGFreeParserCtxt)
+#define xmlRelaxNGFreeValidCtxt	   (*lx.xmlRelaxNGFreeValidCtxt)
+#define xmlRelaxNGNewMemParserCtxt (*lx.xmlRelaxNGNewMemParserCtxt)
+#define xmlRelaxNGNewValidCtxt	   (*lx.xmlRelaxNGNewValidCtxt)
+#define xmlRelaxNGParse		   (*lx.xmlRelaxNGParse)
+#define xmlRelaxNGSetParserStructuredErrors \
+	(*lx.xmlRelaxNGSetParserStructuredErrors)
+#define xmlRelaxNGSetValidStructuredErrors \
+	(*lx.xmlRelaxNGSetValidStructuredErrors)
+#define xmlRelaxNGValidateDoc	      (*lx.xmlRelaxNGValidateDoc)
+#define xmlSAX2EndElementNs	      (*lx.xmlSAX2EndElementNs)
+#define xmlSAX2StartElementNs	      (*lx.xmlSAX2StartElementNs)
+#define xmlSetExternalEntityLoader    (*lx.xmlSetExternalEntityLoader)
+#define xmlSetGenericErrorFunc	      (*lx.xmlSetGenericErrorFunc)
+#define xmlSetStructuredErrorFunc     (*lx.xmlSetStructuredErrorFunc)
+#define xmlStopParser		      (*lx.xmlStopParser)
+#define xmlTextReaderConstValue	      (*lx.xmlTextReaderConstValue)
+#define xmlTextReaderCurrentNode      (*lx.xmlTextReaderCurrentNode)
+#define xmlTextReaderDepth	      (*lx.xmlTextReaderDepth)
+#define xmlTextReaderIsEmptyElement   (*lx.xmlTextReaderIsEmptyElement)
+#define xmlTextReaderIsValid	      (*lx.xmlTextReaderIsValid)
+#define xmlTextReaderNodeType	      (*lx.xmlTextReaderNodeType)
+#define xmlTextReaderRead	      (*lx.xmlTextReaderRead)
+#define xmlTextReaderRelaxNGSetSchema (*lx.xmlTextReaderRelaxNGSetSchema)
+#define xmlTextReaderSetStructuredErrorHandler \
+	(*lx.xmlTextReaderSetStructuredErrorHandler)
+#define __xmlGenericError	    (*lx.__xmlGenericError)
+#define __xmlGenericErrorContext    (*lx.__xmlGenericErrorContext)
+#define __xmlStructuredError	    (*lx.__xmlStructuredError)
+#define __xmlStructuredErrorContext (*lx.__xmlStructuredErrorContext)
+#define xmlFree			    (*lx.xmlFree)
 
 extern const char fwc_policy_rng[];
 extern const unsigned long fwc_policy_rng_len;
@@ -2140,6 +2250,7 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 		return 0;
 	if (ps->lim.path == FWC_XML_PATH_SCAN)
 		return -1;
+	lx_load();
 	xml_lines_init(&ps->lines, ps->src, ps->len);
 	if (check_size(ps, ps->len) < 0)
 		return -1;

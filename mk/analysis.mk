@@ -1,7 +1,7 @@
 # Review tools (issue 5): packet space over BuDDy BDDs, diff, lint, query,
 # verify. Sources live in analysis/ and are linked automatically.
 DEB_DEPS += libbdd-dev git python3
-EXTRA_LIBS += -lbdd
+# BuDDy is loaded when first needed (include/fwc/dl.h), not linked.
 CHECK_STEPS += check-review
 SAN_STEPS += check-review
 BENCH_STEPS += bench-diff

@@ -93,6 +93,22 @@ X
 	[ -e "$tmp/mandir" ] && bad "--all with a gateway named $n wrote $tmp/mandir" || ok
 done
 
+# Libraries loaded on demand (include/fwc/dl.h, docs/performance.md):
+# a policy our own reader takes is compiled without libxml2 or BuDDy; a
+# document it gives up on (a CDATA section) loads libxml2, a diff loads
+# BuDDy. Not under valgrind, whose own loader output would get in the way.
+if [ -z "${VG_FWC:-}" ]; then
+	loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -oE 'file=lib(xml2|bdd)\.so[^ ]*' | sort -u | tr '\n' ' '; }
+	got=$(loaded $FWC compile $P --gateway gw-core -o "$tmp/lazy.nft")
+	[ -z "$got" ] && ok || bad "compile loaded $got"
+	printf '<policy name="c" version="1"><![CDATA[x]]></policy>\n' >"$tmp/cdata.xml"
+	got=$(loaded $FWC check "$tmp/cdata.xml")
+	[ "$got" = "file=libxml2.so.2 " ] && ok || bad "a CDATA section loaded '$got', expected libxml2"
+	d=tests/review/diff/01-added-flow
+	got=$(loaded $FWC diff $d/old.xml $d/new.xml)
+	[ "$got" = "file=libbdd.so.0 " ] && ok || bad "diff loaded '$got', expected libbdd"
+fi
+
 # Hostile input: a clear error within 5 s and 256 MB.
 sh tests/hostile/gen-deep.sh 10000 >"$tmp/deep.xml"
 head -c 70000000 /dev/zero | tr '\0' ' ' >"$tmp/huge.xml"

@@ -1,0 +1,22 @@
+/* Shared libraries loaded when first needed. libxml2 (with ICU and
+ * libstdc++ behind it) and BuDDy (with libstdc++) made up 3.7 MB of the
+ * 5 MB that fwc was resident before reading anything, yet most runs
+ * need neither: our own XML reader takes every valid policy in the
+ * subset it handles (compiler/xml_scan.c), and only diff, verify and
+ * query build BDDs (analysis/space.c). Each of those modules loads its
+ * library at first use, by its soname, the way the dynamic linker
+ * would at start-up (docs/performance.md, "Libraries loaded on
+ * demand"). */
+#ifndef FWC_DL_H
+#define FWC_DL_H
+
+#include <stddef.h>
+
+/* Loads the library soname and resolves the n functions names[] into
+ * syms[]. On failure prints "fwc: cannot load SONAME (needed for
+ * WHAT): REASON" on stderr and exits with status 3: the installation is
+ * broken, and nothing was written or applied yet. */
+void fwc_dl_require(const char *soname, const char *what,
+    const char *const names[], void *syms[], size_t n);
+
+#endif
