@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fwc/arena.h"
 #include "fwc/strbuf.h"
@@ -22,6 +24,13 @@ fam_max(enum fwc_family f)
 {
 	return f == FWC_FAM_IP4 ? max4 : max6;
 }
+
+/* Parts of a union sorted to see whether they lie end to end, at most. */
+#define PARTS_SORT_MAX 64
+/* Arrays that moved give their pages back from this size on, this much
+ * at a time. */
+#define RELEASE_MIN  ((size_t)64 << 10)
+#define RELEASE_STEP ((size_t)256 << 10)
 
 int
 fwc_u128_cmp(struct fwc_u128 a, struct fwc_u128 b)
@@ -448,46 +457,226 @@ fwc_addrset_union(struct fwc_arena *a, const struct fwc_addrset *x,
 	return s;
 }
 
+/* One family's intervals of one set to unite. */
+struct part {
+	const struct fwc_addrset *s;
+	const struct fwc_ivl *v;
+	size_t n;
+};
+
+static int
+part_cmp(const void *a, const void *b)
+{
+	const struct part *x = a;
+	const struct part *y = b;
+
+	return fwc_u128_cmp(x->v[0].lo, y->v[0].lo);
+}
+
+/* True when x's intervals of family f end before y's begin, with a gap
+ * (normalising would join x's last interval to y's first otherwise). */
+static bool
+ends_before(const struct part *x, const struct part *y)
+{
+	struct fwc_u128 end = x->v[x->n - 1].hi;
+
+	return fwc_u128_cmp(end, y->v[0].lo) < 0 &&
+	       !u128_eq(u128_inc(end), y->v[0].lo);
+}
+
+/* Sorts the k parts by their first address and tells whether they then lie
+ * end to end: their union is then their concatenation. */
+static bool
+sort_parts(struct part *pt, size_t k)
+{
+	qsort(pt, k, sizeof(*pt), part_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (!ends_before(&pt[i - 1], &pt[i]))
+			return false;
+	return true;
+}
+
+/* Gives the whole pages within [lo, hi) back to the system, which reads
+ * them as zeros afterwards; returns where the next range may start (the
+ * page that hi falls in). Where madvise() is not declared, nothing (only
+ * the peak is larger). */
+static uintptr_t
+release_range(uintptr_t lo, uintptr_t hi)
+{
+#ifdef MADV_DONTNEED
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t mask = ps > 0 ? (uintptr_t)ps - 1 : 0;
+
+	if (ps <= 0)
+		return hi;
+	lo = (lo + mask) & ~mask;
+	if ((hi & ~mask) > lo)
+		(void)madvise((void *)lo, (hi & ~mask) - lo, MADV_DONTNEED);
+	return hi & ~mask;
+#else
+	(void)lo;
+	return hi;
+#endif
+}
+
+/* Copies n intervals from src to dst. With give_back (nothing reads src
+ * any longer: it moved), src goes back to the system a step at a time as
+ * the copy goes, so that moving a large array costs one step of memory,
+ * not the array. */
+static void
+copy_giving_back(
+    struct fwc_ivl *dst, const struct fwc_ivl *src, size_t n, bool give_back)
+{
+	size_t step = give_back ? RELEASE_STEP / sizeof(*src) : n;
+	uintptr_t from = (uintptr_t)src;
+
+	for (size_t i = 0; i < n; i += step) {
+		size_t m = n - i < step ? n - i : step;
+
+		memcpy(dst + i, src + i, m * sizeof(*src));
+		if (give_back)
+			from = release_range(from, (uintptr_t)(src + i + m));
+	}
+}
+
+/* How the sets of a union move into it: whether they do, and the
+ * caller's word on whether a set's old array may go. */
+struct mover {
+	bool move;
+	fwc_addrset_alone_fn alone;
+	void *ctx;
+};
+
+/* The union of the parts pt[0..k), which lie end to end, into s. */
+static void
+concat_parts(struct fwc_arena *a, struct fwc_addrset *s, enum fwc_family f,
+    const struct part *pt, size_t k, size_t total, const struct mover *mv)
+{
+	struct fwc_ivl *v;
+	size_t o = 0;
+	bool joined = true;
+
+	/* One after the other in memory too (sets that moved into one
+	 * union before): the union is that memory. */
+	for (size_t i = 1; i < k && joined; i++)
+		joined = pt[i - 1].v + pt[i - 1].n == pt[i].v;
+	if (joined) {
+		s->v[f] = pt[0].v;
+		s->n[f] = total;
+		return;
+	}
+	v = fwc_arena_alloc(a, total * sizeof(*v));
+	for (size_t i = 0; i < k; i++) {
+		/* A set is the same wherever its intervals are; its old
+		 * array stays valid for any other set that shares it, unless
+		 * the caller knows there is none. */
+		bool give_back =
+		    mv->move && pt[i].n * sizeof(*v) >= RELEASE_MIN &&
+		    mv->alone != NULL && mv->alone(mv->ctx, pt[i].s, f);
+
+		copy_giving_back(v + o, pt[i].v, pt[i].n, give_back);
+		if (mv->move)
+			((struct fwc_addrset *)pt[i].s)->v[f] = v + o;
+		o += pt[i].n;
+	}
+	s->v[f] = v;
+	s->n[f] = total;
+}
+
+/* The union of one family of the sets into s: shared when one set has
+ * intervals of f, a concatenation (or the very memory) when they lie end
+ * to end, as given or once sorted (a few sets only: many out of order
+ * go the general way, no slower than before), else sorted and merged. */
+static void
+union_fam(struct fwc_arena *a, struct fwc_addrset *s,
+    const struct fwc_addrset *const *sets, size_t n, enum fwc_family f,
+    const struct mover *mv)
+{
+	struct part few[PARTS_SORT_MAX];
+	struct part *pt = few;
+	struct part last = { NULL, NULL, 0 };
+	size_t total = 0;
+	size_t k = 0;
+	bool in_order = true;
+	struct fwc_ivl *v;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct part cur = { sets[i], sets[i]->v[f], sets[i]->n[f] };
+
+		if (cur.n == 0)
+			continue;
+		if (k > 0 && in_order && !ends_before(&last, &cur))
+			in_order = false;
+		if (k < PARTS_SORT_MAX)
+			few[k] = cur;
+		last = cur;
+		total += cur.n;
+		k++;
+	}
+	if (k == 0)
+		return;
+	if (k == 1) {
+		s->v[f] = last.v;
+		s->n[f] = last.n;
+		return;
+	}
+	if (in_order || (k <= PARTS_SORT_MAX && sort_parts(few, k))) {
+		if (k > PARTS_SORT_MAX) {
+			pt = fwc_xmalloc(k * sizeof(*pt));
+			k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (sets[i]->n[f] != 0) {
+					pt[k].s = sets[i];
+					pt[k].v = sets[i]->v[f];
+					pt[k].n = sets[i]->n[f];
+					k++;
+				}
+		}
+		concat_parts(a, s, f, pt, k, total, mv);
+		if (pt != few)
+			free(pt);
+		return;
+	}
+	v = fwc_arena_alloc(a, total * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		if (sets[i]->n[f] == 0)
+			continue;
+		memcpy(v + o, sets[i]->v[f], sets[i]->n[f] * sizeof(*v));
+		o += sets[i]->n[f];
+	}
+	s->n[f] = normalise(v, o, f);
+	s->v[f] = v;
+}
+
+static struct fwc_addrset *
+union_sets(struct fwc_arena *a, const struct fwc_addrset *const *sets, size_t n,
+    const struct mover *mv)
+{
+	struct fwc_addrset *s = fwc_arena_alloc(a, sizeof(*s));
+
+	for (int f = 0; f < FWC_FAM_NR; f++)
+		union_fam(a, s, sets, n, (enum fwc_family)f, mv);
+	return s;
+}
+
 struct fwc_addrset *
 fwc_addrset_union_n(
     struct fwc_arena *a, const struct fwc_addrset *const *sets, size_t n)
 {
-	struct fwc_addrset *s = fwc_arena_alloc(a, sizeof(*s));
-	int f;
+	static const struct mover stay = { false, NULL, NULL };
 
-	for (f = 0; f < FWC_FAM_NR; f++) {
-		size_t total = 0;
-		size_t nonempty = 0;
-		size_t last = 0;
-		struct fwc_ivl *v;
-		size_t k = 0;
+	return union_sets(a, sets, n, &stay);
+}
 
-		for (size_t i = 0; i < n; i++) {
-			if (sets[i]->n[f] == 0)
-				continue;
-			total += sets[i]->n[f];
-			nonempty++;
-			last = i;
-		}
-		if (nonempty == 0)
-			continue;
-		if (nonempty == 1) {
-			s->v[f] = sets[last]->v[f];
-			s->n[f] = sets[last]->n[f];
-			continue;
-		}
-		v = fwc_arena_alloc(a, total * sizeof(*v));
-		for (size_t i = 0; i < n; i++) {
-			if (sets[i]->n[f] == 0)
-				continue;
-			memcpy(
-			    v + k, sets[i]->v[f], sets[i]->n[f] * sizeof(*v));
-			k += sets[i]->n[f];
-		}
-		s->n[f] = normalise(v, k, (enum fwc_family)f);
-		s->v[f] = v;
-	}
-	return s;
+struct fwc_addrset *
+fwc_addrset_union_n_move(struct fwc_arena *a,
+    const struct fwc_addrset *const *sets, size_t n, fwc_addrset_alone_fn alone,
+    void *ctx)
+{
+	struct mover mv = { true, alone, ctx };
+
+	return union_sets(a, sets, n, &mv);
 }
 
 /* The first index of the sorted, disjoint v[0..n) whose interval ends at

@@ -36,6 +36,17 @@ static const char *const kind_names[] = {
 	[FWC_REF_ADDRESS] = "address",
 };
 
+struct sctx {
+	struct fwc_arena *a;
+	struct fwc_diag *dg;
+	const struct fwc_options *opt;
+	struct fwc_policy *p;
+	struct fwc_map net; /* network objects */
+	struct fwc_map svc; /* services */
+	struct fwc_map proxies;
+	struct fwc_map adsites;
+};
+
 /* Address sets gathered for one fwc_addrset_union_n(): uniting them one
  * at a time would cost time quadratic in the number of sets. Scratch on
  * the heap, freed by set_union(). */
@@ -55,27 +66,71 @@ set_push(struct setvec *sv, const struct fwc_addrset *s)
 	sv->v[sv->n++] = s;
 }
 
-/* The union of the gathered sets; frees the scratch. */
-static const struct fwc_addrset *
-set_union(struct fwc_arena *a, struct setvec *sv)
+/* True when the intervals of family f of o, another set than s, lie
+ * in memory that s's do too. */
+static bool
+shares(
+    const struct fwc_addrset *o, const struct fwc_addrset *s, enum fwc_family f)
 {
-	const struct fwc_addrset *s = fwc_addrset_union_n(a, sv->v, sv->n);
+	uintptr_t olo;
+	uintptr_t ohi;
+	uintptr_t slo = (uintptr_t)s->v[f];
+	uintptr_t shi = (uintptr_t)(s->v[f] + s->n[f]);
+
+	if (o == NULL || o == s || o->n[f] == 0)
+		return false;
+	olo = (uintptr_t)o->v[f];
+	ohi = (uintptr_t)(o->v[f] + o->n[f]);
+	return olo < shi && slo < ohi;
+}
+
+#define SHARED_IN(vec, s, f)                                      \
+	do {                                                      \
+		for (size_t i_ = 0; i_ < (vec).n; i_++)           \
+			if (shares((vec).v[i_]->addrs, (s), (f))) \
+				return false;                     \
+	} while (0)
+
+/* For fwc_addrset_union_n_move(): true when no set of the policy p but s
+ * refers to s's intervals of family f, which may then go. Every set that
+ * outlives the function making it hangs off a definition by then (the
+ * flows' references come after the last union that moves). Reads every
+ * definition, but only for the few arrays large enough to give back. */
+static bool
+alone_in_policy(void *p_, const struct fwc_addrset *s, enum fwc_family f)
+{
+	const struct fwc_policy *p = p_;
+
+	SHARED_IN(p->adsites, s, f);
+	SHARED_IN(p->boundaries, s, f);
+	SHARED_IN(p->roles, s, f);
+	SHARED_IN(p->hosts, s, f);
+	SHARED_IN(p->endpoints, s, f);
+	SHARED_IN(p->bgroups, s, f);
+	SHARED_IN(p->gateways, s, f);
+	for (size_t i = 0; i < p->gateways.n; i++)
+		for (size_t j = 0; j < p->gateways.v[i]->n_ifaces; j++)
+			if (shares(p->gateways.v[i]->ifaces[j].addrs, s, f))
+				return false;
+	return true;
+}
+
+/* The union of the gathered sets; frees the scratch. With c, for a union
+ * in the policy's arena, sets that lie end to end move into it
+ * (fwc_addrset_union_n_move()): a large boundary is then held once,
+ * however many interfaces and flows unite it with its neighbours. */
+static const struct fwc_addrset *
+set_union(struct fwc_arena *a, struct setvec *sv, struct sctx *c)
+{
+	const struct fwc_addrset *s =
+	    c != NULL ? fwc_addrset_union_n_move(
+			    a, sv->v, sv->n, alone_in_policy, c->p)
+		      : fwc_addrset_union_n(a, sv->v, sv->n);
 
 	free(sv->v);
 	memset(sv, 0, sizeof(*sv));
 	return s;
 }
-
-struct sctx {
-	struct fwc_arena *a;
-	struct fwc_diag *dg;
-	const struct fwc_options *opt;
-	struct fwc_policy *p;
-	struct fwc_map net; /* network objects */
-	struct fwc_map svc; /* services */
-	struct fwc_map proxies;
-	struct fwc_map adsites;
-};
 
 /* Namespaces. */
 
@@ -358,7 +413,7 @@ resolve_boundary(struct sctx *c, struct fwc_boundary *b)
 	/* Most boundaries are their own addresses only. */
 	if (parts.n > 0) {
 		set_push(&parts, s);
-		s = set_union(c->a, &parts);
+		s = set_union(c->a, &parts, c);
 	}
 	if (has_ex) {
 		bool was_empty = fwc_addrset_is_empty(s);
@@ -752,7 +807,7 @@ resolve_role(struct sctx *c, struct fwc_role *r)
 		    boundary_ref(c, r->items[i].value, &r->items[i].vloc));
 	for (size_t i = 0; i < r->n_hosts; i++)
 		set_push(&parts, r->hosts[i]->addrs);
-	r->addrs = set_union(c->a, &parts);
+	r->addrs = set_union(c->a, &parts, c);
 }
 
 static void
@@ -784,7 +839,7 @@ resolve_bgroup(struct sctx *c, struct fwc_bgroup *g)
 	for (size_t i = 0; i < g->n_items; i++)
 		set_push(&parts,
 		    boundary_ref(c, g->items[i].value, &g->items[i].vloc));
-	g->addrs = set_union(c->a, &parts);
+	g->addrs = set_union(c->a, &parts, c);
 	for (size_t i = 0; i < g->n_systems; i++) {
 		struct fwc_host *h = lookup(c, &c->net, g->systems[i].s,
 		    NS_HOST, &g->systems[i].loc, "host");
@@ -893,7 +948,7 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 			set_push(&parts, ref_addrs(c, w, "boundary"));
 		}
 		if (parts.n > 0)
-			s = set_union(c->a, &parts);
+			s = set_union(c->a, &parts, c);
 		f->addrs = s;
 		if (!f->is_any) {
 			for (size_t j = 0; j < i; j++) {
@@ -916,7 +971,7 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 	 * large as every address behind the gateway). */
 	if (any != NULL) {
 		if (all_named.n > 0)
-			others = set_union(c->a, &all_named);
+			others = set_union(c->a, &all_named, c);
 		any->addrs = fwc_addrset_union(c->a, any->addrs,
 		    fwc_addrset_minus(c->a, fwc_addrset_all(), others));
 	}
@@ -1154,7 +1209,7 @@ check_hosts_in_boundaries(struct sctx *c)
 	for (size_t i = 0; i < p->hosts.n; i++)
 		if (!fwc_addrset_is_empty(p->hosts.v[i]->addrs))
 			set_push(&parts, p->hosts.v[i]->addrs);
-	hosts = set_union(tmp, &parts);
+	hosts = set_union(tmp, &parts, NULL);
 	for (size_t i = 0; i < p->boundaries.n && !fwc_addrset_is_empty(hosts);
 	     i++) {
 		const struct fwc_addrset *m =
@@ -1163,7 +1218,7 @@ check_hosts_in_boundaries(struct sctx *c)
 		if (!fwc_addrset_is_empty(m))
 			set_push(&parts, m);
 	}
-	covered = set_union(tmp, &parts);
+	covered = set_union(tmp, &parts, NULL);
 	for (size_t i = 0; i < p->hosts.n; i++) {
 		struct fwc_host *h = p->hosts.v[i];
 

@@ -30,7 +30,9 @@ struct fwc_ivl {
 	struct fwc_u128 hi;
 };
 
-/* Per-family intervals; v[FWC_FAM_IP4] hold values <= 0xffffffff. */
+/* Per-family intervals; v[FWC_FAM_IP4] hold values <= 0xffffffff.
+ * Sets share interval arrays freely (a union of one set is that set's
+ * array, a union of sets lying end to end in memory is that memory). */
 struct fwc_addrset {
 	const struct fwc_ivl *v[FWC_FAM_NR];
 	size_t n[FWC_FAM_NR];
@@ -87,6 +89,21 @@ struct fwc_addrset *fwc_addrset_union(struct fwc_arena *a,
  * many sets, where repeated fwc_addrset_union() would be quadratic. */
 struct fwc_addrset *fwc_addrset_union_n(
     struct fwc_arena *a, const struct fwc_addrset *const *sets, size_t n);
+/* Tells whether nothing but s refers to s's intervals of family f. */
+typedef bool (*fwc_addrset_alone_fn)(
+    void *ctx, const struct fwc_addrset *s, enum fwc_family f);
+/* The same, and when the sets lie end to end (each one's intervals after
+ * the previous one's, none adjacent) they move into the union: each set
+ * then points at its part of it (the sets are written, though const),
+ * and a later union of them is that memory, no copy. Where alone(ctx,
+ * set, family) says so, the pages of a large old array go back to the
+ * system: the intervals of a million addresses are held once, not once
+ * for the boundaries and again for their union. The sets keep their
+ * contents. a must live as long as the sets (the arena that made them,
+ * or one that outlives it); alone may be NULL (nothing is given back). */
+struct fwc_addrset *fwc_addrset_union_n_move(struct fwc_arena *a,
+    const struct fwc_addrset *const *sets, size_t n, fwc_addrset_alone_fn alone,
+    void *ctx);
 struct fwc_addrset *fwc_addrset_inter(struct fwc_arena *a,
     const struct fwc_addrset *x, const struct fwc_addrset *y);
 /* The intersection of x and y, sharing what it can: the shared empty set

@@ -10,7 +10,11 @@
  *    boundary, also for a host covered piecewise by two;
  *  - our XML reader takes over the array of a large element's children
  *    rather than copying it (xml_scan.c take_pend()): the tree must stay
- *    that of libxml2's tree path, wherever the element stands. */
+ *    that of libxml2's tree path, wherever the element stands;
+ *  - sets that lie end to end move into their union
+ *    (fwc_addrset_union_n_move()), and a later union of them is that
+ *    array: a flow from the boundaries an interface faces holds no copy
+ *    of their addresses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +29,7 @@
 #include "fwc/addr.h"
 #include "fwc/arena.h"
 #include "fwc/diag.h"
+#include "fwc/ir.h"
 #include "fwc/pipeline.h"
 #include "fwc/policy.h"
 #include "fwc/strbuf.h"
@@ -318,6 +323,276 @@ test_front_mem_subset_against_bitmap(void **state)
 	assert_true(fwc_addrset_subset(&fwc_addrset_empty, &fwc_addrset_empty));
 }
 
+/* n intervals of family fam, every other address from base on (no two
+ * adjacent), in a set of their own. */
+static struct fwc_addrset *
+spaced_set(struct fwc_arena *a, enum fwc_family fam, uint64_t base, size_t n)
+{
+	struct fwc_ivl *v = calloc(n, sizeof(*v));
+	struct fwc_addrset *s;
+
+	assert_non_null(v);
+	for (size_t i = 0; i < n; i++) {
+		v[i].lo = fam == FWC_FAM_IP4 ? v4((uint32_t)(base + 2 * i))
+					     : v6(1, base + 2 * i);
+		v[i].hi = v[i].lo;
+	}
+	s = fam == FWC_FAM_IP4 ? fwc_addrset_from(a, v, n, NULL, 0)
+			       : fwc_addrset_from(a, NULL, 0, v, n);
+	free(v);
+	return s;
+}
+
+/* A heap copy of one family's intervals of s, to compare after a move. */
+static struct fwc_ivl *
+copy_fam(const struct fwc_addrset *s, enum fwc_family fam)
+{
+	struct fwc_ivl *c = malloc(s->n[fam] * sizeof(*c) + 1);
+
+	assert_non_null(c);
+	memcpy(c, s->v[fam], s->n[fam] * sizeof(*c));
+	return c;
+}
+
+/* Counts the calls and answers yes, but no for the set in ctx->keep. */
+struct alone_log {
+	const struct fwc_addrset *keep;
+	unsigned int calls;
+	unsigned int kept;
+};
+
+static bool
+alone_cb(void *ctx, const struct fwc_addrset *s, enum fwc_family f)
+{
+	struct alone_log *log = ctx;
+
+	assert_int_equal(f, FWC_FAM_IP4);
+	log->calls++;
+	if (s == log->keep) {
+		log->kept++;
+		return false;
+	}
+	return true;
+}
+
+/* Four sets end to end (given out of order, 20,000 intervals each, more
+ * than a move gives back at a time): their union is their concatenation
+ * in address order, each set now points at its part of it with the same
+ * contents, and a later union of them, or of two neighbours, is the same
+ * memory. Sets out of order or next to each other stay where they are,
+ * and their unions are exact. A set whose old array another set still
+ * reads moves, and the old array stays as it was. */
+static void
+test_front_mem_union_moves_sets(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 20000 };
+	struct fwc_addrset *b[4];
+	const struct fwc_ivl *old[4];
+	struct fwc_ivl *saved[4];
+	const struct fwc_addrset *in[4];
+	const struct fwc_addrset *u;
+	const struct fwc_addrset *again;
+	const struct fwc_addrset *pair[2];
+	struct fwc_addrset *x;
+	struct fwc_addrset *y;
+	struct fwc_addrset *lent;
+	const struct fwc_addrset *one;
+	struct fwc_ivl *lent_saved;
+	struct alone_log log = { NULL, 0, 0 };
+	static const int order[4] = { 2, 0, 3, 1 };
+
+	for (int i = 0; i < 4; i++) {
+		b[i] = spaced_set(f->a, FWC_FAM_IP4, 1000000u * (uint64_t)i, N);
+		old[i] = b[i]->v[FWC_FAM_IP4];
+		saved[i] = copy_fam(b[i], FWC_FAM_IP4);
+	}
+	for (int i = 0; i < 4; i++)
+		in[i] = b[order[i]];
+	u = fwc_addrset_union_n_move(f->a, in, 4, alone_cb, &log);
+	assert_int_equal(log.calls, 4);
+	assert_int_equal(u->n[FWC_FAM_IP4], 4 * N);
+	assert_int_equal(u->n[FWC_FAM_IP6], 0);
+	for (int i = 0; i < 4; i++) {
+		assert_ptr_equal(
+		    b[i]->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4] + i * N);
+		assert_ptr_not_equal(b[i]->v[FWC_FAM_IP4], old[i]);
+		assert_int_equal(b[i]->n[FWC_FAM_IP4], N);
+		assert_memory_equal(
+		    b[i]->v[FWC_FAM_IP4], saved[i], N * sizeof(struct fwc_ivl));
+		free(saved[i]);
+	}
+	again = fwc_addrset_union_n(f->a, in, 4);
+	assert_ptr_equal(again->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4]);
+	assert_int_equal(again->n[FWC_FAM_IP4], 4 * N);
+	pair[0] = b[2];
+	pair[1] = b[1];
+	again = fwc_addrset_union_n(f->a, pair, 2);
+	assert_ptr_equal(again->v[FWC_FAM_IP4], b[1]->v[FWC_FAM_IP4]);
+	assert_int_equal(again->n[FWC_FAM_IP4], 2 * N);
+	/* Two sets whose intervals interleave: the general union. */
+	x = spaced_set(f->a, FWC_FAM_IP6, 0, 3);
+	y = spaced_set(f->a, FWC_FAM_IP6, 1, 3);
+	pair[0] = x;
+	pair[1] = y;
+	old[0] = x->v[FWC_FAM_IP6];
+	u = fwc_addrset_union_n_move(f->a, pair, 2, alone_cb, &log);
+	assert_ptr_equal(x->v[FWC_FAM_IP6], old[0]);
+	assert_int_equal(u->n[FWC_FAM_IP6], 1);
+	assert_ivl(u, FWC_FAM_IP6, 0, v6(1, 0), v6(1, 5));
+	/* y right after x, the last address of x next to the first of y:
+	 * joined into one interval, nothing moves. */
+	x = spaced_set(f->a, FWC_FAM_IP4, 10, 1);
+	y = spaced_set(f->a, FWC_FAM_IP4, 11, 2);
+	pair[0] = y;
+	pair[1] = x;
+	old[0] = x->v[FWC_FAM_IP4];
+	u = fwc_addrset_union_n_move(f->a, pair, 2, alone_cb, &log);
+	assert_ptr_equal(x->v[FWC_FAM_IP4], old[0]);
+	assert_int_equal(u->n[FWC_FAM_IP4], 2);
+	assert_ivl(u, FWC_FAM_IP4, 0, v4(10), v4(11));
+	assert_ivl(u, FWC_FAM_IP4, 1, v4(13), v4(13));
+	/* A set whose array another one shares: the caller says so, and
+	 * the other still reads the old array. */
+	lent = spaced_set(f->a, FWC_FAM_IP4, 100000, N);
+	lent_saved = copy_fam(lent, FWC_FAM_IP4);
+	one = fwc_addrset_union_n(f->a, (const struct fwc_addrset **)&lent, 1);
+	assert_ptr_equal(one->v[FWC_FAM_IP4], lent->v[FWC_FAM_IP4]);
+	x = spaced_set(f->a, FWC_FAM_IP4, 200000, N);
+	pair[0] = x;
+	pair[1] = lent;
+	log.calls = 0;
+	log.keep = lent;
+	u = fwc_addrset_union_n_move(f->a, pair, 2, alone_cb, &log);
+	assert_int_equal(log.calls, 2);
+	assert_int_equal(log.kept, 1);
+	assert_ptr_equal(lent->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4]);
+	assert_ptr_equal(x->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4] + N);
+	assert_int_equal(u->n[FWC_FAM_IP4], 2 * N);
+	assert_memory_equal(
+	    one->v[FWC_FAM_IP4], lent_saved, N * sizeof(struct fwc_ivl));
+	assert_memory_equal(
+	    u->v[FWC_FAM_IP4], lent_saved, N * sizeof(struct fwc_ivl));
+	free(lent_saved);
+	/* Without a word from the caller nothing is given back. */
+	x = spaced_set(f->a, FWC_FAM_IP4, 300000, N);
+	y = spaced_set(f->a, FWC_FAM_IP4, 400000, N);
+	pair[0] = x;
+	pair[1] = y;
+	u = fwc_addrset_union_n_move(f->a, pair, 2, NULL, NULL);
+	assert_ptr_equal(x->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4]);
+	assert_ptr_equal(y->v[FWC_FAM_IP4], u->v[FWC_FAM_IP4] + N);
+}
+
+/* Many sets (more than a union sorts to look for an order): in order
+ * they are concatenated, out of order sorted and merged; both exact. */
+static void
+test_front_mem_union_many_sets(void **state)
+{
+	struct fx *f = *state;
+	enum { K = 300 };
+	const struct fwc_addrset *in[K];
+	const struct fwc_addrset *u;
+
+	/* 3i, in order: K single addresses. */
+	for (int i = 0; i < K; i++)
+		in[i] = spaced_set(f->a, FWC_FAM_IP6, 3 * (uint64_t)i, 1);
+	u = fwc_addrset_union_n(f->a, in, K);
+	assert_int_equal(u->n[FWC_FAM_IP6], K);
+	for (int i = 0; i < K; i++)
+		assert_ivl(u, FWC_FAM_IP6, (size_t)i, v6(1, 3 * (uint64_t)i),
+		    v6(1, 3 * (uint64_t)i));
+	/* 3j and 3j + 2 for every j, the sets in an order of their own:
+	 * 3j + 2 and 3(j + 1) are adjacent and join. */
+	for (int i = 0; i < K; i++)
+		in[i] = spaced_set(
+		    f->a, FWC_FAM_IP6, 3 * (uint64_t)((i * 7) % K), 2);
+	u = fwc_addrset_union_n(f->a, in, K);
+	assert_int_equal(u->n[FWC_FAM_IP6], K + 1);
+	assert_ivl(u, FWC_FAM_IP6, 0, v6(1, 0), v6(1, 0));
+	assert_ivl(u, FWC_FAM_IP6, 1, v6(1, 2), v6(1, 3));
+	assert_ivl(u, FWC_FAM_IP6, K, v6(1, 3 * (uint64_t)K - 1),
+	    v6(1, 3 * (uint64_t)K - 1));
+}
+
+/* The policy of the apply benchmark in small: one interface faces four
+ * large boundaries and one flow comes from the same four. The interface's
+ * union holds the boundaries' addresses once (the boundaries point into
+ * it), and the flow's set in the ruleset is that same array: no copy. A
+ * role of big0 alone shares big0's first array, which must stay as it
+ * was (sema asks before giving pages back). */
+static void
+test_front_mem_flow_shares_interface_union(void **state)
+{
+	static const struct fwc_options opt = { .no_includes = true };
+	struct fx *f = *state;
+	struct fwc_strbuf sb;
+	struct fwc_program *prog = NULL;
+	const struct fwc_policy *p;
+	const struct fwc_addrset *eth0;
+	const struct fwc_addrset *r0;
+	size_t k = 0;
+	enum { PER = 3000 };
+
+	fwc_strbuf_init(&sb);
+	fwc_strbuf_adds(&sb, "<policy name=\"p\" version=\"1\">\n");
+	for (int b = 0; b < 4; b++) {
+		fwc_strbuf_addf(&sb, "<boundary name=\"big%d\">\n", b);
+		for (int i = 0; i < PER; i++) {
+			int a = 2 * (b * PER + i);
+
+			fwc_strbuf_addf(&sb,
+			    "<subnet>10.%d.%d.%d/32</subnet>\n",
+			    (a >> 16) & 255, (a >> 8) & 255, a & 255);
+		}
+		fwc_strbuf_adds(&sb, "</boundary>\n");
+	}
+	fwc_strbuf_adds(&sb,
+	    "<service name=\"tls\"><port protocol=\"tcp\" port=\"443\"/>"
+	    "</service>\n"
+	    "<boundary name=\"srv\"><subnet>192.168.0.0/24</subnet>"
+	    "</boundary>\n"
+	    "<host name=\"web\"><address>192.168.0.10</address></host>\n"
+	    "<role name=\"r0\"><boundary ref=\"big0\"/></role>\n"
+	    "<allow name=\"many-to-web\" from=\"big0 big1 big2 big3\" "
+	    "to=\"web\" service=\"tls\"/>\n"
+	    "<gateway name=\"gw\" os=\"linux\">\n"
+	    "<interface name=\"eth0\" boundary=\"big0 big1 big2 big3\"/>\n"
+	    "<interface name=\"eth1\" boundary=\"srv\"/>\n"
+	    "</gateway>\n</policy>\n");
+	assert_int_equal(fwc_compile_buffer(f->a, &f->dg, &opt, "t.xml", sb.buf,
+			     sb.len, &prog),
+	    0);
+	assert_string_equal(diag_text(f), "");
+	p = prog->source;
+	eth0 = p->gateways.v[0]->ifaces[0].addrs;
+	assert_int_equal(eth0->n[FWC_FAM_IP4], 4 * PER);
+	for (size_t i = 0; i < p->boundaries.n; i++) {
+		const struct fwc_addrset *b = p->boundaries.v[i]->addrs;
+
+		if (strncmp(p->boundaries.v[i]->d.name, "big", 3) != 0)
+			continue;
+		assert_ptr_equal(b->v[FWC_FAM_IP4],
+		    eth0->v[FWC_FAM_IP4] +
+			PER * (p->boundaries.v[i]->d.name[3] - '0'));
+	}
+	r0 = p->roles.v[0]->addrs;
+	assert_int_equal(r0->n[FWC_FAM_IP4], PER);
+	assert_ptr_not_equal(r0->v[FWC_FAM_IP4], eth0->v[FWC_FAM_IP4]);
+	for (size_t i = 0; i < PER; i++)
+		assert_ivl(r0, FWC_FAM_IP4, i,
+		    v4(0x0a000000u + 2 * (uint32_t)i),
+		    v4(0x0a000000u + 2 * (uint32_t)i));
+	assert_int_equal(prog->n_eps, 1);
+	while (k < prog->eps[0]->n_sets && prog->eps[0]->sets[k]->n != 4 * PER)
+		k++;
+	assert_true(k < prog->eps[0]->n_sets);
+	assert_string_equal(
+	    prog->eps[0]->sets[k]->comment, "big0+big1+big2+big3");
+	assert_ptr_equal(prog->eps[0]->sets[k]->v, eth0->v[FWC_FAM_IP4]);
+	fwc_strbuf_release(&sb);
+}
+
 /* A document with large elements placed where the reader takes their
  * children over (first among the root's children, after a few siblings,
  * after more siblings than children) or copies them (after as many
@@ -471,6 +746,13 @@ main(void)
 		    test_front_mem_addrset_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_front_mem_subset_against_bitmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_union_moves_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_union_many_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_front_mem_flow_shares_interface_union, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_front_mem_large_elements_same_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(
