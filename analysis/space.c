@@ -24,42 +24,49 @@
 #ifndef FWC_BDD_SONAME
 #define FWC_BDD_SONAME "libbdd.so.0"
 #endif
-#define BS_SYMBOLS(X)                                                     \
-	X(bdd_addref)                                                     \
-	X(bdd_and)                                                        \
-	X(bdd_apply)                                                      \
-	X(bdd_delref) X(bdd_error_hook) X(bdd_errstring) X(bdd_exist)     \
-	    X(bdd_gbc_hook) X(bdd_high) X(bdd_imp) X(bdd_init) X(bdd_ite) \
-		X(bdd_ithvar) X(bdd_low) X(bdd_makeset) X(bdd_nithvar)    \
-		    X(bdd_or) X(bdd_satcountset) X(bdd_satone)            \
-			X(bdd_setcacheratio) X(bdd_setmaxincrease)        \
-			    X(bdd_setvarnum) X(bdd_var) X(bddfalse) X(bddtrue)
+/* clang-format off */
+#define BS_SYMBOLS(X) \
+	X(bdd_addref) \
+	X(bdd_and) \
+	X(bdd_apply) \
+	X(bdd_delref) \
+	X(bdd_error_hook) \
+	X(bdd_errstring) \
+	X(bdd_exist) \
+	X(bdd_gbc_hook) \
+	X(bdd_high) \
+	X(bdd_imp) \
+	X(bdd_init) \
+	X(bdd_ite) \
+	X(bdd_ithvar) \
+	X(bdd_low) \
+	X(bdd_makeset) \
+	X(bdd_nithvar) \
+	X(bdd_or) \
+	X(bdd_satcountset) \
+	X(bdd_satone) \
+	X(bdd_setcacheratio) \
+	X(bdd_setmaxincrease) \
+	X(bdd_setvarnum) \
+	X(bdd_var) \
+	X(bddfalse) \
+	X(bddtrue)
+/* clang-format on */
 
 enum { BS_FALSE = 0, BS_TRUE = 1 };
 
 static struct {
-#define X(f) __typeof__(f) *f;
-	BS_SYMBOLS(X)
-#undef X
+	BS_SYMBOLS(FWC_DL_FIELD)
 } bs;
 
 static void
 bs_load(void)
 {
-	static const char *const names[] = {
-#define X(f) #f,
-		BS_SYMBOLS(X)
-#undef X
-	};
-	void *syms[FWC_ARRAY_SIZE(names)];
-	size_t i = 0;
+	static const char *const names[] = { BS_SYMBOLS(FWC_DL_NAME) };
 
 	fwc_dl_require(FWC_BDD_SONAME,
-	    "the packet space of the review commands", names, syms,
-	    FWC_ARRAY_SIZE(names));
-#define X(f) memcpy(&bs.f, &syms[i++], sizeof(bs.f));
-	BS_SYMBOLS(X)
-#undef X
+	    "the packet space of the review commands", names,
+	    FWC_ARRAY_SIZE(names), &bs, sizeof(bs));
 	if (*bs.bddfalse != BS_FALSE || *bs.bddtrue != BS_TRUE)
 		FWC_BUG("%s: bddfalse is %d, bddtrue %d", FWC_BDD_SONAME,
 		    *bs.bddfalse, *bs.bddtrue);

@@ -1,12 +1,17 @@
 /* Second stage of the pipeline: turns the element trees of the root policy
  * file and every file it includes into one struct fwc_policy. Values stay
  * raw text with their locations (sema.c checks them); this module checks
- * names, list syntax and includes (search path, cycles, repeats). */
+ * names, list syntax and includes (search path, cycles, repeats).
+ * Address children of definitions (a boundary of 100,000 <subnet>s) are
+ * taken from the XML reader as it reads them (sink_take()) and kept as
+ * intervals only: they never become tree nodes. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fwc/arena.h"
 #include "fwc/diag.h"
@@ -21,6 +26,50 @@
  * cost quadratic time (20,000 ports took 12 s and 1.6 GB). */
 #define MAX_SET_ITEMS	  262144
 #define MAX_SERVICE_ITEMS 1024
+
+struct kindmap {
+	const char *elem;
+	enum fwc_item_kind kind;
+};
+
+/* Address intervals taken from the XML reader as it reads (struct
+ * fwc_xml_sink), one family: small on the heap, then in a mapping that
+ * reserves room for every element a file may hold, so that it never
+ * moves and only the pages written are resident. */
+struct ivpool {
+	struct fwc_ivl *v;
+	size_t n;
+	size_t cap;
+	size_t map; /* bytes reserved, or 0: v is on the heap */
+};
+
+/* What was taken of one definition's children. */
+struct taken {
+	uint32_t line; /* the definition's position */
+	uint32_t col;
+	uint32_t s4; /* its IPv4 intervals: pool4.v[s4..s4 + n4) */
+	uint32_t n4;
+	uint32_t s6; /* its IPv6 ones: pool6.v[s6..s6 + n6) */
+	uint32_t n6;
+	uint32_t n_seen; /* its children that read_items() counts */
+};
+
+/* The sink of one file: what was taken, by definition in document
+ * order. */
+struct sink {
+	struct ivpool pool4;
+	struct ivpool pool6;
+	struct taken *g;
+	size_t n_g;
+	size_t cap_g;
+	size_t g_map; /* bytes reserved for g, or 0: g is on the heap */
+	size_t head;  /* the next one read_items() looks at */
+	/* The last parent seen, and its children's kind map. */
+	const char *pname;
+	const struct kindmap *map;
+	size_t n_map;
+	bool single;
+};
 
 struct pctx {
 	struct fwc_arena *a;
@@ -37,6 +86,7 @@ struct pctx {
 	size_t n_seen;
 	size_t cap_seen;
 	unsigned int flow_index;
+	struct sink *sink; /* of the file being read, or NULL */
 };
 
 static const char *
@@ -185,11 +235,6 @@ item_ref(struct pctx *c, struct fwc_item *it, const struct fwc_xnode *k,
 	}
 }
 
-struct kindmap {
-	const char *elem;
-	enum fwc_item_kind kind;
-};
-
 static bool
 is_addr_kind(enum fwc_item_kind k)
 {
@@ -206,86 +251,6 @@ kind_index(const struct fwc_xnode *k, const struct kindmap *map, size_t n_map)
 		if (strcmp(k->name, map[j].elem) == 0)
 			break;
 	return j;
-}
-
-/* Reads the children of a definition whose children are text items or
- * refs, using map; an element not in map is an error (the schema already
- * rejects them). With pre, the address items that parse go there as
- * intervals (single: as a host's or gateway's, one address each), not
- * into *out. */
-static void
-read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
-    size_t n_map, struct fwc_item **out, size_t *n_out, struct fwc_ivls *pre,
-    bool single)
-{
-	size_t cap = 0;
-	size_t n_addr = 0;
-	size_t n_read = 0;
-	size_t n6 = 0;
-
-	*out = NULL;
-	*n_out = 0;
-	/* Exact room for the usual case, where every child is an item. */
-	for (size_t i = 0; i < n->n_kids && cap + n_addr < MAX_SET_ITEMS; i++) {
-		size_t j = kind_index(&n->kids[i], map, n_map);
-
-		if (j == n_map)
-			continue;
-		if (pre != NULL && is_addr_kind(map[j].kind))
-			n_addr++;
-		else
-			cap++;
-	}
-	if (cap > 0)
-		*out = fwc_arena_alloc(c->p->items_arena, cap * sizeof(**out));
-	if (n_addr > 0)
-		pre->v = fwc_arena_alloc(c->a, n_addr * sizeof(*pre->v));
-	for (size_t i = 0; i < n->n_kids; i++) {
-		const struct fwc_xnode *k = &n->kids[i];
-		size_t j = kind_index(k, map, n_map);
-		struct fwc_item it;
-		enum fwc_family f;
-		struct fwc_ivl x;
-		const char *why;
-
-		if (j == n_map)
-			continue; /* handled by the caller */
-		if (n_read == MAX_SET_ITEMS) {
-			fwc_error(c->dg, &k->loc,
-			    "too many entries in <%s> (limit %d)", n->name,
-			    MAX_SET_ITEMS);
-			break;
-		}
-		n_read++;
-		/* IPv4 from the front, IPv6 from the back (reversed). */
-		if (pre != NULL && is_addr_kind(map[j].kind) &&
-		    k->text != NULL &&
-		    fwc_item_addr_parse(
-			map[j].kind, k->text, single, &f, &x, &why) == 0) {
-			if (f == FWC_FAM_IP4)
-				pre->v[pre->n4++] = x;
-			else
-				pre->v[n_addr - ++n6] = x;
-			continue;
-		}
-		memset(&it, 0, sizeof(it));
-		if (map[j].kind == FWC_ITEM_REF)
-			item_ref(c, &it, k, "ref");
-		else
-			item_text(c, &it, k, map[j].kind);
-		FWC_VEC_PUSH(c->p->items_arena, *out, *n_out, cap, it);
-	}
-	if (pre == NULL || n6 == 0)
-		return;
-	/* The IPv6 intervals in document order, after the IPv4 ones. */
-	for (size_t i = 0; i < n6 / 2; i++) {
-		struct fwc_ivl t = pre->v[n_addr - n6 + i];
-
-		pre->v[n_addr - n6 + i] = pre->v[n_addr - 1 - i];
-		pre->v[n_addr - 1 - i] = t;
-	}
-	memmove(pre->v + pre->n4, pre->v + n_addr - n6, n6 * sizeof(*pre->v));
-	pre->n6 = n6;
 }
 
 static const struct kindmap addr_items[] = {
@@ -313,6 +278,352 @@ static const struct kindmap endpoint_items[] = {
 	{ "fqdn", FWC_ITEM_FQDN },
 	{ "address", FWC_ITEM_ADDRESS },
 };
+
+/* Pools from 64 KiB of intervals on live in a mapping of their own. */
+#define POOL_MAP ((size_t)64 << 10)
+/* Offset in a pool's mapping from which it asks for huge pages. */
+#define POOL_HUGE ((size_t)4 << 20)
+
+static void
+pool_grow(struct ivpool *p)
+{
+	size_t max = fwc_xml_default_limits.max_elements;
+	size_t cap = p->cap ? 2 * p->cap : 64;
+	void *m = NULL;
+
+	if (p->map != 0)
+		FWC_BUG("address pool overflow");
+#ifdef MAP_ANONYMOUS
+	/* Room for every element a file may hold (our reader gives up
+	 * before max_elements): it never moves, and the pages never
+	 * written cost nothing. No huge pages: these are counted by the
+	 * page. */
+	if (cap * sizeof(*p->v) >= POOL_MAP && p->n < max) {
+		m = mmap(NULL, max * sizeof(*p->v), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			m = NULL;
+	}
+#endif
+	if (m == NULL) {
+		p->v = fwc_xrealloc(p->v, cap * sizeof(*p->v));
+		p->cap = cap;
+		return;
+	}
+#ifdef MADV_HUGEPAGE
+	/* Beyond POOL_HUGE, huge pages: a pool of a million intervals
+	 * took 2,000 page faults a file, a fifth of its reading time;
+	 * below, pages of 4 kB, so that a list of 100,000 is resident to
+	 * the page. */
+	(void)madvise((char *)m + POOL_HUGE, max * sizeof(*p->v) - POOL_HUGE,
+	    MADV_HUGEPAGE);
+#endif
+	memcpy(m, p->v, p->n * sizeof(*p->v));
+	free(p->v);
+	p->v = m;
+	p->cap = max;
+	p->map = max * sizeof(*p->v);
+}
+
+static void
+pool_push(struct ivpool *p, const struct fwc_ivl *x)
+{
+	if (p->n == p->cap)
+		pool_grow(p);
+	p->v[p->n++] = *x;
+}
+
+static void
+pool_free(struct ivpool *p)
+{
+	if (p->map != 0)
+		munmap(p->v, p->map);
+	else
+		free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Room for one more record. A reservation for as many as a file may
+ * hold elements, like the pools: grown on the heap, the smaller copies
+ * left there stayed resident for the rest of the run. */
+static void
+taken_grow(struct sink *sk)
+{
+	size_t max = fwc_xml_default_limits.max_elements;
+	void *m = NULL;
+
+	if (sk->g_map != 0)
+		FWC_BUG("too many address records");
+#ifdef MAP_ANONYMOUS
+	if (sk->g == NULL) {
+		m = mmap(NULL, max * sizeof(*sk->g), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED) {
+			sk->g = m;
+			sk->cap_g = max;
+			sk->g_map = max * sizeof(*sk->g);
+			return;
+		}
+	}
+#endif
+	sk->cap_g = sk->cap_g ? 2 * sk->cap_g : 64;
+	sk->g = fwc_xrealloc(sk->g, sk->cap_g * sizeof(*sk->g));
+}
+
+static void
+taken_free(struct sink *sk)
+{
+	if (sk->g_map != 0)
+		munmap(sk->g, sk->g_map);
+	else
+		free(sk->g);
+	sk->g = NULL;
+	sk->cap_g = 0;
+	sk->g_map = 0;
+}
+
+/* The sink's take(): takes the address children of the root's children
+ * (boundaries, hosts...) that read_items() would read into intervals,
+ * turning each into its interval at once; read_items() finds them by
+ * their definition's position. */
+static bool
+sink_take(void *ctx, const struct fwc_xnode *parent, unsigned int depth,
+    const struct fwc_xnode *kid)
+{
+	struct sink *sk = ctx;
+	struct taken *g;
+	size_t j;
+	enum fwc_family f;
+	struct fwc_ivl x;
+	const char *why;
+
+	if (depth != 2)
+		return false;
+	if (parent->name != sk->pname) {
+		const char *e = parent->name;
+
+		sk->pname = e;
+		sk->single = false;
+		sk->n_map = FWC_ARRAY_SIZE(addr_items);
+		if (strcmp(e, "boundary") == 0) {
+			sk->map = boundary_items;
+			sk->n_map = FWC_ARRAY_SIZE(boundary_items);
+		} else if (strcmp(e, "ad-site") == 0) {
+			sk->map = addr_items;
+		} else if (strcmp(e, "host") == 0 ||
+			   strcmp(e, "gateway") == 0) {
+			sk->map = addr_items;
+			sk->single = true;
+		} else if (strcmp(e, "endpoint") == 0) {
+			sk->map = endpoint_items;
+			sk->n_map = FWC_ARRAY_SIZE(endpoint_items);
+		} else {
+			sk->map = NULL;
+		}
+	}
+	if (sk->map == NULL)
+		return false;
+	j = kind_index(kid, sk->map, sk->n_map);
+	if (j == sk->n_map)
+		return false; /* read_items() does not count it */
+	g = sk->n_g > 0 ? &sk->g[sk->n_g - 1] : NULL;
+	if (g == NULL || g->line != parent->loc.line ||
+	    g->col != parent->loc.col) {
+		/* A definition where nothing was taken needs no record. */
+		if (g == NULL || g->n4 + g->n6 > 0) {
+			if (sk->n_g == sk->cap_g)
+				taken_grow(sk);
+			g = &sk->g[sk->n_g++];
+		}
+		memset(g, 0, sizeof(*g));
+		g->line = parent->loc.line;
+		g->col = parent->loc.col;
+		g->s4 = (uint32_t)sk->pool4.n;
+		g->s6 = (uint32_t)sk->pool6.n;
+	}
+	/* read_items() stops at its limit: what lies beyond stays in the
+	 * tree, where it finds it. */
+	if (g->n_seen++ >= MAX_SET_ITEMS || !is_addr_kind(sk->map[j].kind) ||
+	    kid->text == NULL ||
+	    fwc_item_addr_parse(
+		sk->map[j].kind, kid->text, sk->single, &f, &x, &why) != 0)
+		return false;
+	if (f == FWC_FAM_IP4) {
+		pool_push(&sk->pool4, &x);
+		g->n4++;
+	} else {
+		pool_push(&sk->pool6, &x);
+		g->n6++;
+	}
+	return true;
+}
+
+static void
+sink_reset(void *ctx)
+{
+	struct sink *sk = ctx;
+
+	pool_free(&sk->pool4);
+	pool_free(&sk->pool6);
+	sk->n_g = 0;
+	sk->head = 0;
+	sk->pname = NULL;
+}
+
+/* The record of what was taken of the definition n, or NULL. */
+static const struct taken *
+taken_of(struct pctx *c, const struct fwc_xnode *n)
+{
+	struct sink *sk = c->sink;
+	const struct taken *g;
+
+	if (sk == NULL || sk->head == sk->n_g)
+		return NULL;
+	g = &sk->g[sk->head];
+	if (g->n4 + g->n6 == 0 || g->line != n->loc.line ||
+	    g->col != n->loc.col)
+		return NULL;
+	sk->head++;
+	return g;
+}
+
+/* Makes the intervals of g pre's, without a copy when g holds a whole
+ * pool of its own mapping (a boundary of 100,000 subnets): the arena
+ * takes the mapping over. Returns false, changing nothing, otherwise. */
+static bool
+adopt_pool(struct pctx *c, const struct taken *g, struct fwc_ivls *pre)
+{
+	struct sink *sk = c->sink;
+	struct ivpool *big;
+	size_t sz = sizeof(*big->v);
+	size_t used;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (g->n4 >= g->n6) {
+		big = &sk->pool4;
+		if (big->map == 0 || g->s4 != 0 || g->n4 != big->n)
+			return false;
+		if (g->n6 > 0)
+			memcpy(big->v + g->n4, sk->pool6.v + g->s6, g->n6 * sz);
+	} else {
+		big = &sk->pool6;
+		if (big->map == 0 || g->s6 != 0 || g->n6 != big->n)
+			return false;
+		if (g->n4 > 0) {
+			memmove(big->v + g->n4, big->v, g->n6 * sz);
+			memcpy(big->v, sk->pool4.v + g->s4, g->n4 * sz);
+		}
+	}
+	used = ((size_t)(g->n4 + g->n6) * sz + page - 1) / page * page;
+	if (used < big->map)
+		munmap((char *)big->v + used, big->map - used);
+	pre->v = fwc_arena_adopt_map(c->a, big->v, used);
+	pre->n4 = g->n4;
+	pre->n6 = g->n6;
+	memset(big, 0, sizeof(*big));
+	return true;
+}
+
+/* Reads the children of a definition whose children are text items or
+ * refs, using map; an element not in map is an error (the schema already
+ * rejects them). With pre, the address items that parse go there as
+ * intervals (single: as a host's or gateway's, one address each), not
+ * into *out. */
+static void
+read_items(struct pctx *c, const struct fwc_xnode *n, const struct kindmap *map,
+    size_t n_map, struct fwc_item **out, size_t *n_out, struct fwc_ivls *pre,
+    bool single)
+{
+	size_t cap = 0;
+	size_t n_addr = 0;
+	size_t n_read = 0;
+	size_t n6 = 0;
+	const struct taken *g = pre != NULL ? taken_of(c, n) : NULL;
+	size_t total;
+
+	*out = NULL;
+	*n_out = 0;
+	/* Exact room for the usual case, where every child is an item. */
+	for (size_t i = 0; i < n->n_kids && cap + n_addr < MAX_SET_ITEMS; i++) {
+		size_t j = kind_index(&n->kids[i], map, n_map);
+
+		if (j == n_map)
+			continue;
+		if (pre != NULL && is_addr_kind(map[j].kind))
+			n_addr++;
+		else
+			cap++;
+	}
+	if (cap > 0)
+		*out = fwc_arena_alloc(c->p->items_arena, cap * sizeof(**out));
+	/* The children the XML reader handed over (sink_take()) come
+	 * first: the others are those that do not parse, and those beyond
+	 * the limit, which are not read. */
+	total = n_addr + (g != NULL ? (size_t)g->n4 + g->n6 : 0);
+	if (g != NULL) {
+		n_read = (size_t)g->n4 + g->n6;
+		if (n_addr > 0 || !adopt_pool(c, g, pre)) {
+			pre->v = fwc_arena_alloc(c->a, total * sizeof(*pre->v));
+			if (g->n4 > 0)
+				memcpy(pre->v, c->sink->pool4.v + g->s4,
+				    g->n4 * sizeof(*pre->v));
+			pre->n4 = g->n4;
+			/* IPv6 from the back, reversed (as below). */
+			for (size_t i = 0; i < g->n6; i++)
+				pre->v[total - 1 - i] =
+				    c->sink->pool6.v[g->s6 + i];
+			n6 = g->n6;
+		}
+	} else if (n_addr > 0) {
+		pre->v = fwc_arena_alloc(c->a, n_addr * sizeof(*pre->v));
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		const struct fwc_xnode *k = &n->kids[i];
+		size_t j = kind_index(k, map, n_map);
+		struct fwc_item it;
+		enum fwc_family f;
+		struct fwc_ivl x;
+		const char *why;
+
+		if (j == n_map)
+			continue; /* handled by the caller */
+		if (n_read == MAX_SET_ITEMS) {
+			fwc_error(c->dg, &k->loc,
+			    "too many entries in <%s> (limit %d)", n->name,
+			    MAX_SET_ITEMS);
+			break;
+		}
+		n_read++;
+		/* IPv4 from the front, IPv6 from the back (reversed). */
+		if (pre != NULL && is_addr_kind(map[j].kind) &&
+		    k->text != NULL &&
+		    fwc_item_addr_parse(
+			map[j].kind, k->text, single, &f, &x, &why) == 0) {
+			if (f == FWC_FAM_IP4)
+				pre->v[pre->n4++] = x;
+			else
+				pre->v[total - ++n6] = x;
+			continue;
+		}
+		memset(&it, 0, sizeof(it));
+		if (map[j].kind == FWC_ITEM_REF)
+			item_ref(c, &it, k, "ref");
+		else
+			item_text(c, &it, k, map[j].kind);
+		FWC_VEC_PUSH(c->p->items_arena, *out, *n_out, cap, it);
+	}
+	if (pre == NULL || n6 == 0)
+		return;
+	/* The IPv6 intervals in document order, after the IPv4 ones. */
+	for (size_t i = 0; i < n6 / 2; i++) {
+		struct fwc_ivl t = pre->v[total - n6 + i];
+
+		pre->v[total - n6 + i] = pre->v[total - 1 - i];
+		pre->v[total - 1 - i] = t;
+	}
+	memmove(pre->v + pre->n4, pre->v + total - n6, n6 * sizeof(*pre->v));
+	pre->n6 = n6;
+}
 
 static void
 parse_service(struct pctx *c, const struct fwc_xnode *n)
@@ -765,6 +1076,9 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 {
 	char real[PATH_MAX];
 	struct fwc_arena *tree;
+	struct sink sk;
+	struct sink *outer;
+	struct fwc_xml_sink xs;
 	struct fwc_xnode *root = NULL;
 	const char *canon;
 	size_t i;
@@ -795,7 +1109,14 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	FWC_VEC_PUSH(c->a, c->seen, c->n_seen, c->cap_seen, canon);
 	/* The tree is read once: its skeleton goes when the file is done. */
 	tree = fwc_arena_new();
-	if (fwc_xml_parse_file_tree(c->a, tree, c->dg, path, NULL, &root) < 0) {
+	memset(&sk, 0, sizeof(sk));
+	xs.take = sink_take;
+	xs.reset = sink_reset;
+	xs.ctx = &sk;
+	if (fwc_xml_parse_file_sink(c->a, tree, c->dg, path, NULL, &xs, &root) <
+	    0) {
+		sink_reset(&sk);
+		taken_free(&sk);
 		fwc_arena_release(tree);
 		if (from != NULL)
 			fwc_note(c->dg, from, "included from here");
@@ -809,8 +1130,13 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	c->stack_name[c->depth] = root->loc.file;
 	c->stack_loc[c->depth] = from ? *from : root->loc;
 	c->depth++;
+	outer = c->sink;
+	c->sink = &sk;
 	parse_root(c, root, from == NULL);
+	c->sink = outer;
 	c->depth--;
+	sink_reset(&sk);
+	taken_free(&sk);
 	fwc_arena_release(tree);
 	return 0;
 }

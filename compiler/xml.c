@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,58 +52,62 @@
 #ifndef FWC_LIBXML2_SONAME
 #define FWC_LIBXML2_SONAME "libxml2.so.2"
 #endif
-#define LX_SYMBOLS(X)                                                                   \
-	X(xmlByteConsumed)                                                              \
-	X(xmlCreatePushParserCtxt) X(xmlCtxtUseOptions) X(xmlDocGetRootElement) X(      \
-	    xmlFreeDoc) X(xmlFreeParserCtxt) X(xmlFreeTextReader)                       \
-	    X(xmlGetExternalEntityLoader) X(xmlNodeListGetString) X(                    \
-		xmlParseChunk) X(xmlReadMemory) X(xmlReaderForMemory)                   \
-		X(xmlRelaxNGFreeParserCtxt) X(xmlRelaxNGFreeValidCtxt) X(               \
-		    xmlRelaxNGNewMemParserCtxt) X(xmlRelaxNGNewValidCtxt)               \
-		    X(xmlRelaxNGParse) X(xmlRelaxNGSetParserStructuredErrors) X(        \
-			xmlRelaxNGSetValidStructuredErrors)                             \
-			X(xmlRelaxNGValidateDoc) X(xmlSAX2EndElementNs) X(              \
-			    xmlSAX2StartElementNs) X(xmlSetExternalEntityLoader)        \
-			    X(xmlSetGenericErrorFunc) X(                                \
-				xmlSetStructuredErrorFunc) X(xmlStopParser)             \
-				X(xmlTextReaderConstValue) X(                           \
-				    xmlTextReaderCurrentNode) X(xmlTextReaderDepth)     \
-				    X(xmlTextReaderIsEmptyElement) X(                   \
-					xmlTextReaderIsValid)                           \
-					X(xmlTextReaderNodeType) X(                     \
-					    xmlTextReaderRead)                          \
-					    X(xmlTextReaderRelaxNGSetSchema) X(         \
-						xmlTextReaderSetStructuredErrorHandler) \
-						X(__xmlGenericError) X(                 \
-						    __xmlGenericErrorContext)           \
-						    X(__xmlStructuredError) X(          \
-							__xmlStructuredErrorContext)    \
-							X(xmlFree)
+/* clang-format off */
+#define LX_SYMBOLS(X) \
+	X(xmlByteConsumed) \
+	X(xmlCreatePushParserCtxt) \
+	X(xmlCtxtUseOptions) \
+	X(xmlDocGetRootElement) \
+	X(xmlFreeDoc) \
+	X(xmlFreeParserCtxt) \
+	X(xmlFreeTextReader) \
+	X(xmlGetExternalEntityLoader) \
+	X(xmlNodeListGetString) \
+	X(xmlParseChunk) \
+	X(xmlReadMemory) \
+	X(xmlReaderForMemory) \
+	X(xmlRelaxNGFreeParserCtxt) \
+	X(xmlRelaxNGFreeValidCtxt) \
+	X(xmlRelaxNGNewMemParserCtxt) \
+	X(xmlRelaxNGNewValidCtxt) \
+	X(xmlRelaxNGParse) \
+	X(xmlRelaxNGSetParserStructuredErrors) \
+	X(xmlRelaxNGSetValidStructuredErrors) \
+	X(xmlRelaxNGValidateDoc) \
+	X(xmlSAX2EndElementNs) \
+	X(xmlSAX2StartElementNs) \
+	X(xmlSetExternalEntityLoader) \
+	X(xmlSetGenericErrorFunc) \
+	X(xmlSetStructuredErrorFunc) \
+	X(xmlStopParser) \
+	X(xmlTextReaderConstValue) \
+	X(xmlTextReaderCurrentNode) \
+	X(xmlTextReaderDepth) \
+	X(xmlTextReaderIsEmptyElement) \
+	X(xmlTextReaderIsValid) \
+	X(xmlTextReaderNodeType) \
+	X(xmlTextReaderRead) \
+	X(xmlTextReaderRelaxNGSetSchema) \
+	X(xmlTextReaderSetStructuredErrorHandler) \
+	X(__xmlGenericError) \
+	X(__xmlGenericErrorContext) \
+	X(__xmlStructuredError) \
+	X(__xmlStructuredErrorContext) \
+	X(xmlFree)
+/* clang-format on */
 
 static struct {
-#define X(f) __typeof__(f) *f;
-	LX_SYMBOLS(X)
-#undef X
+	LX_SYMBOLS(FWC_DL_FIELD)
 } lx;
 
 static void
 lx_load(void)
 {
-	static const char *const names[] = {
-#define X(f) #f,
-		LX_SYMBOLS(X)
-#undef X
-	};
-	void *syms[FWC_ARRAY_SIZE(names)];
-	size_t i = 0;
+	static const char *const names[] = { LX_SYMBOLS(FWC_DL_NAME) };
 
-	if (lx.xmlFree != NULL)
-		return;
-	fwc_dl_require(FWC_LIBXML2_SONAME, "reading this policy", names, syms,
-	    FWC_ARRAY_SIZE(names));
-#define X(f) memcpy(&lx.f, &syms[i++], sizeof(lx.f));
-	LX_SYMBOLS(X)
-#undef X
+	if (lx.xmlFree == NULL) /* the last one filled */
+		fwc_dl_require(FWC_LIBXML2_SONAME, "reading this policy", names,
+		    FWC_ARRAY_SIZE(names), &lx, sizeof(lx));
 }
 
 #define xmlByteConsumed		   (*lx.xmlByteConsumed)
@@ -178,6 +183,12 @@ struct pstate {
 	const unsigned char *src;
 	size_t len;
 	struct fwc_xml_limits lim;
+	const struct fwc_xml_sink *sink; /* our reader's, or NULL */
+	/* src is a private mapping of the file open as fd (src_map bytes),
+	 * else fd is -1 and src_map the length of src's own mapping or 0
+	 * (the heap, or the caller's buffer). */
+	int fd;
+	size_t src_map;
 	struct xml_lines lines;
 	xmlParserCtxtPtr ctxt;
 	size_t doctype_off; /* offset of "<!DOCTYPE", or SIZE_MAX */
@@ -2227,6 +2238,8 @@ parse_stream(struct pstate *ps, struct fwc_xnode **root)
 	return rc;
 }
 
+static int reread(struct pstate *ps);
+
 static int
 parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 {
@@ -2243,12 +2256,17 @@ parse_bytes(struct pstate *ps, struct fwc_xnode **root)
 	/* Our own reader takes valid policies in the subset it handles;
 	 * on anything else it gives up silently and libxml2 reads the
 	 * file as before. */
-	if ((ps->lim.path == FWC_XML_PATH_AUTO ||
-		ps->lim.path == FWC_XML_PATH_SCAN) &&
-	    fwc_xml_scan(
-		ps->a, ps->t, ps->file, ps->src, ps->len, &ps->lim, root) == 0)
-		return 0;
+	if (ps->lim.path == FWC_XML_PATH_AUTO ||
+	    ps->lim.path == FWC_XML_PATH_SCAN) {
+		if (fwc_xml_scan_sink(ps->a, ps->t, ps->file, ps->src, ps->len,
+			&ps->lim, ps->sink, ps->fd >= 0, root) == 0)
+			return 0;
+		if (ps->sink != NULL)
+			ps->sink->reset(ps->sink->ctx);
+	}
 	if (ps->lim.path == FWC_XML_PATH_SCAN)
+		return -1;
+	if (ps->fd >= 0 && reread(ps) < 0)
 		return -1;
 	lx_load();
 	xml_lines_init(&ps->lines, ps->src, ps->len);
@@ -2327,6 +2345,7 @@ pstate_init(struct pstate *ps, struct fwc_arena *a, struct fwc_arena *t,
 	ps->file = fwc_arena_strdup(a, file);
 	ps->lim = limits(lim);
 	ps->doctype_off = SIZE_MAX;
+	ps->fd = -1;
 }
 
 int
@@ -2353,7 +2372,7 @@ fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg, const char *name,
  * back at once: in the heap, its pages would stay while the policy
  * grows elsewhere (the arena maps its large chunks itself). */
 static unsigned char *
-read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
+read_file(struct pstate *ps, int fd, bool may_map, size_t *len, size_t *map_len)
 {
 	struct fwc_loc loc = { ps->file, 0, 0 };
 	size_t limit = ps->lim.max_bytes;
@@ -2383,6 +2402,18 @@ read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
 	if (cap > limit + 1)
 		cap = limit + 1;
 	*map_len = 0;
+	/* A large file is read where it is, in the page cache (which holds
+	 * it anyway), through a private read-only mapping: our reader
+	 * drops its pages as it passes them. The size is that of the
+	 * moment, as if read() had read it then. */
+	if (may_map && S_ISREG(st.st_mode) && cap - 1 >= MAP_FILE_MIN) {
+		buf = mmap(NULL, cap - 1, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (buf != MAP_FAILED) {
+			ps->fd = fd;
+			*len = *map_len = cap - 1;
+			return buf;
+		}
+	}
 	/* Room up to the limit: pages never touched cost nothing. */
 	buf = cap >= MAP_FILE_MIN ? fwc_mem_map(limit + 1) : NULL;
 	if (buf != NULL)
@@ -2419,6 +2450,37 @@ read_file(struct pstate *ps, int fd, size_t *len, size_t *map_len)
 	return buf;
 }
 
+/* After our reader gave up on a mapped file: reads the file again into
+ * memory of our own as read_file() does, for libxml2, which reports on
+ * these bytes (the same, unless the file changed meanwhile: then on
+ * what it holds now, as if it had been read now). */
+static int
+reread(struct pstate *ps)
+{
+	int fd = ps->fd;
+	unsigned char *buf;
+	size_t len = 0;
+	size_t map_len = 0;
+
+	fwc_mem_unmap((void *)(uintptr_t)ps->src, ps->src_map);
+	ps->src = NULL;
+	ps->len = 0;
+	ps->src_map = 0;
+	ps->fd = -1;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		fwc_error(ps->dg, &(struct fwc_loc){ ps->file, 0, 0 },
+		    "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	buf = read_file(ps, fd, false, &len, &map_len);
+	if (buf == NULL)
+		return -1;
+	ps->src = buf;
+	ps->len = len;
+	ps->src_map = map_len;
+	return 0;
+}
+
 int
 fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg, const char *path,
     const struct fwc_xml_limits *lim, struct fwc_xnode **root)
@@ -2431,6 +2493,14 @@ fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
     struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root)
 {
+	return fwc_xml_parse_file_sink(a, tree, dg, path, lim, NULL, root);
+}
+
+int
+fwc_xml_parse_file_sink(struct fwc_arena *a, struct fwc_arena *tree,
+    struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
+    const struct fwc_xml_sink *sink, struct fwc_xnode **root)
+{
 	struct pstate ps;
 	unsigned char *buf;
 	size_t len = 0;
@@ -2440,20 +2510,24 @@ fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
 
 	*root = NULL;
 	pstate_init(&ps, a, tree, dg, path, lim);
+	ps.sink = sink;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fwc_error(dg, &(struct fwc_loc){ ps.file, 0, 0 },
 		    "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	buf = read_file(&ps, fd, &len, &map_len);
-	close(fd);
-	if (buf == NULL)
+	buf = read_file(&ps, fd, true, &len, &map_len);
+	if (buf == NULL) {
+		close(fd);
 		return -1;
+	}
 	ps.src = buf;
 	ps.len = len;
+	ps.src_map = map_len;
 	rc = parse_bytes(&ps, root);
-	fwc_mem_free(buf, map_len);
+	fwc_mem_free((void *)(uintptr_t)ps.src, ps.src_map);
+	close(fd);
 	return rc;
 }
 

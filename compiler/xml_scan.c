@@ -29,15 +29,24 @@
  * top of policy.rng; a schema pattern outside that shape marks the
  * element (or the whole model) unusable and the reader gives up on it.
  * tests/unit/test_xml_stream.c and fuzz/fuzz_xml_paths.c check that this
- * reader and the tree path agree. */
+ * reader and the tree path agree.
+ *
+ * For large inputs it keeps little: a caller's sink (struct
+ * fwc_xml_sink) may take each leaf element as it closes, so that it never
+ * becomes a tree node, and when the source is a private mapping of the
+ * file (compiler/xml.c) the pages it has passed are dropped, since
+ * nothing points into the source. */
 #include "xml_scan.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fwc/arena.h"
 #include "fwc/util.h"
@@ -57,6 +66,8 @@ extern const unsigned long fwc_policy_rng_len;
 /* Children of one element from which their array is taken over rather
  * than copied (take_pend()). */
 #define TAKE_MIN 4096
+/* Bytes of the source passed between two drops (drop_passed()). */
+#define DROP_STEP ((size_t)256 << 10)
 /* Size from which the array of finished children lives in a mapping of
  * its own (grow_pend()). */
 #define PEND_MAP ((size_t)4 << 20)
@@ -109,11 +120,10 @@ static const struct schema *schema;
 struct frame {
 	struct fwc_xnode node;
 	const struct sc_elem *def; /* NULL without a schema */
-	const unsigned char *name; /* in the source */
-	size_t name_len;
-	size_t first_kid; /* its children: scan.pend[first_kid..] */
-	size_t text_off;  /* its text: scan.text[text_off..] */
-	bool text_found;  /* node.text_loc is the text's */
+	size_t name_len;	   /* of node.name */
+	size_t first_kid;	   /* its children: scan.pend[first_kid..] */
+	size_t text_off;	   /* its text: scan.text[text_off..] */
+	bool text_found;	   /* node.text_loc is the text's */
 };
 
 struct scan {
@@ -123,7 +133,13 @@ struct scan {
 	struct fwc_arena *t;
 	const char *file;
 	const struct fwc_xml_limits *lim;
-	const struct sc_elem *root_def; /* NULL: no schema */
+	const struct sc_elem *root_def;	 /* NULL: no schema */
+	const struct fwc_xml_sink *sink; /* NULL: none */
+	/* The source is a private mapping of a file, whose pages come back
+	 * from the file when read again: the pages passed are dropped from
+	 * dropped on. */
+	bool drop;
+	const unsigned char *dropped;
 	jmp_buf fail;
 	/* Line cursor (compiler/xml.c's, byte columns). */
 	struct xml_lines lines;
@@ -571,6 +587,27 @@ attributes(
 	return p;
 }
 
+/* Drops the pages of the source before lt from the process: nothing
+ * points into the source (text and values are copied, open elements
+ * keep the name as stored), and the line cursor is never behind lt
+ * further than the last location. */
+static void
+drop_passed(struct scan *sc, const unsigned char *lt)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = (size_t)(lt - sc->s);
+	size_t from = (size_t)(sc->dropped - sc->s);
+
+	if (upto > sc->lines.off)
+		upto = sc->lines.off;
+	upto = upto / page * page;
+	if (upto <= from)
+		return;
+	(void)madvise(
+	    (void *)(uintptr_t)sc->dropped, upto - from, MADV_DONTNEED);
+	sc->dropped = sc->s + upto;
+}
+
 /* At a '<' opening a start tag: opens the element and returns the end
  * of its start tag; an empty element ("/>") is closed at once. */
 static void close_element(struct scan *sc);
@@ -587,6 +624,8 @@ start_tag(struct scan *sc, const unsigned char *lt)
 	if (sc->depth + 1 >= sc->lim->max_depth ||
 	    ++sc->n_elements >= sc->lim->max_elements)
 		give_up(sc);
+	if (sc->drop && (size_t)(lt - sc->dropped) >= 2 * DROP_STEP)
+		drop_passed(sc, lt - DROP_STEP);
 	if (sc->root_def != NULL) {
 		if (sc->depth == 0)
 			def = (size_t)(q - name) == sc->root_def->len &&
@@ -605,7 +644,6 @@ start_tag(struct scan *sc, const unsigned char *lt)
 	f = &sc->stack[sc->depth++];
 	memset(f, 0, sizeof(*f));
 	f->def = def;
-	f->name = name;
 	f->name_len = (size_t)(q - name);
 	f->first_kid = sc->n_pend;
 	f->text_off = sc->n_text;
@@ -676,6 +714,27 @@ take_pend(struct scan *sc, size_t first, size_t n)
 	return fwc_arena_adopt(sc->t, kids, n * sizeof(*kids));
 }
 
+/* Offers the element f, whose trimmed text is the len bytes at
+ * sc->text[t_off], to the sink; returns whether it took it. */
+static bool
+offer(struct scan *sc, const struct frame *f, size_t t_off, size_t len)
+{
+	const struct frame *parent = &sc->stack[sc->depth - 2];
+	struct fwc_xnode kid = f->node;
+
+	if (len > 0) {
+		/* Room for a NUL after the text (text_add may move it). */
+		text_add(sc, "", 1);
+		sc->text[t_off + len] = '\0';
+		kid.text = sc->text + t_off;
+	}
+	if (!sc->sink->take(sc->sink->ctx, &parent->node, sc->depth - 1, &kid))
+		return false;
+	if (kid.n_attrs != 0 || kid.n_kids != 0)
+		FWC_BUG("xml_scan: the sink took an element that is no leaf");
+	return true;
+}
+
 /* Closes the innermost element. */
 static void
 close_element(struct scan *sc)
@@ -684,6 +743,8 @@ close_element(struct scan *sc)
 	struct fwc_xnode *n;
 	size_t len = sc->n_text - f->text_off;
 	const char *t = len > 0 ? sc->text + f->text_off : "";
+	size_t t_off;
+	bool taken;
 
 	if (sc->n_pend > f->first_kid) {
 		f->node.n_kids = sc->n_pend - f->first_kid;
@@ -703,13 +764,16 @@ close_element(struct scan *sc)
 		t++, len--;
 	while (len > 0 && is_blank((unsigned char)t[len - 1]))
 		len--;
-	if (len > 0) {
-		if (memchr(t, '\0', len) != NULL)
-			give_up(sc);
-		f->node.text = fwc_arena_strndup(sc->t, t, len);
-	}
+	if (len > 0 && memchr(t, '\0', len) != NULL)
+		give_up(sc);
+	t_off = len > 0 ? (size_t)(t - sc->text) : 0;
+	taken = sc->sink != NULL && sc->depth >= 2 && offer(sc, f, t_off, len);
+	if (len > 0 && !taken)
+		f->node.text = fwc_arena_strndup(sc->t, sc->text + t_off, len);
 	sc->n_text = f->text_off;
 	sc->depth--;
+	if (taken)
+		return;
 	if (sc->depth == 0) {
 		n = fwc_arena_alloc(sc->t, sizeof(*n));
 		*n = f->node;
@@ -816,8 +880,11 @@ end_tag(struct scan *sc, const unsigned char *p)
 	const struct frame *f = &sc->stack[sc->depth - 1];
 
 	p += 2;
+	/* The name as stored, not in the source: nothing of an open
+	 * element points into the source (compiler/xml.c may drop the
+	 * pages the reader has passed). */
 	if ((size_t)(sc->end - p) < f->name_len ||
-	    memcmp(p, f->name, f->name_len) != 0)
+	    memcmp(p, f->node.name, f->name_len) != 0)
 		give_up(sc);
 	p = skip_blanks(sc, p + f->name_len);
 	if (p >= sc->end || *p != '>')
@@ -930,14 +997,30 @@ document(struct scan *sc)
 		give_up(sc);
 }
 
+/* The scan reading a file mapping, for on_bus(). */
+static struct scan *bus_scan;
+
+/* A page of a mapped file that is no longer there (the file shrank
+ * while read) reads as the end of the scan: it gives up, and
+ * compiler/xml.c reads the file again. */
+static void
+on_bus(int sig)
+{
+	(void)sig;
+	longjmp(bus_scan->fail, 1);
+}
+
 static int
 scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
     const unsigned char *src, size_t len, const struct fwc_xml_limits *lim,
-    const struct sc_elem *root_def, struct fwc_xnode **root)
+    const struct sc_elem *root_def, const struct fwc_xml_sink *sink, bool drop,
+    struct fwc_xnode **root)
 {
 	/* On the heap: nothing the scan changes lives in a local of the
 	 * function that calls setjmp. */
 	struct scan *const sc = fwc_xcalloc(1, sizeof(*sc));
+	struct sigaction bus;
+	struct sigaction old_bus;
 	int rc = -1;
 
 	*root = NULL;
@@ -949,14 +1032,30 @@ scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
 	sc->file = file;
 	sc->lim = lim;
 	sc->root_def = root_def;
+	sc->sink = sink;
+	sc->drop = drop;
+	sc->dropped = src;
 	xml_lines_init(&sc->lines, src, len);
 	sc->stack = fwc_xcalloc(lim->max_depth, sizeof(*sc->stack));
 	if (len == 0 || len >= lim->max_bytes || len >= INT32_MAX)
 		goto out;
+	if (drop) {
+		/* Not blocked in the handler, which leaves by longjmp. */
+		memset(&bus, 0, sizeof(bus));
+		bus.sa_handler = on_bus;
+		bus.sa_flags = SA_NODEFER;
+		sigemptyset(&bus.sa_mask);
+		bus_scan = sc;
+		sigaction(SIGBUS, &bus, &old_bus);
+	}
 	if (setjmp(sc->fail) == 0) {
 		document(sc);
 		*root = sc->root;
 		rc = 0;
+	}
+	if (drop) {
+		sigaction(SIGBUS, &old_bus, NULL);
+		bus_scan = NULL;
 	}
 out:
 	free(sc->stack);
@@ -1233,7 +1332,7 @@ model_build(struct fwc_arena *a, const char *rng, size_t len)
 
 	m.a = a;
 	if (scan(a, a, "policy.rng", (const unsigned char *)rng, len, &lim,
-		NULL, &g) < 0)
+		NULL, NULL, false, &g) < 0)
 		return NULL;
 	m.grammar = g;
 	ns = rng_attr(&m, g, "xmlns", grammar_attrs);
@@ -1289,12 +1388,20 @@ fwc_xml_scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
     const unsigned char *src, size_t len, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root)
 {
+	return fwc_xml_scan_sink(a, t, file, src, len, lim, NULL, false, root);
+}
+
+int
+fwc_xml_scan_sink(struct fwc_arena *a, struct fwc_arena *t, const char *file,
+    const unsigned char *src, size_t len, const struct fwc_xml_limits *lim,
+    const struct fwc_xml_sink *sink, bool drop, struct fwc_xnode **root)
+{
 	const struct sc_elem *r = model_get();
 
 	*root = NULL;
 	if (r == NULL || r->bad)
 		return -1;
-	return scan(a, t, file, src, len, lim, r, root);
+	return scan(a, t, file, src, len, lim, r, sink, drop, root);
 }
 
 int
@@ -1302,5 +1409,5 @@ fwc_xml_scan_plain(struct fwc_arena *a, struct fwc_arena *t, const char *file,
     const unsigned char *src, size_t len, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root)
 {
-	return scan(a, t, file, src, len, lim, NULL, root);
+	return scan(a, t, file, src, len, lim, NULL, NULL, false, root);
 }

@@ -3,6 +3,7 @@
 #ifndef FWC_XML_SCAN_H
 #define FWC_XML_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fwc/xml.h"
@@ -20,6 +21,16 @@ struct fwc_arena;
 int fwc_xml_scan(struct fwc_arena *a, struct fwc_arena *t, const char *file,
     const unsigned char *src, size_t len, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);
+/* Same, handing the elements to sink as it reads them (see struct
+ * fwc_xml_sink; sink may be NULL; sink->reset() is not called). With
+ * drop, src is a private read-only mapping of a file: the reader drops
+ * the pages it has passed (MADV_DONTNEED; read again, they come back
+ * from the file), and a page gone from the file (SIGBUS: it shrank)
+ * makes it give up. */
+int fwc_xml_scan_sink(struct fwc_arena *a, struct fwc_arena *t,
+    const char *file, const unsigned char *src, size_t len,
+    const struct fwc_xml_limits *lim, const struct fwc_xml_sink *sink,
+    bool drop, struct fwc_xnode **root);
 
 /* Reads src without a schema (any element, attribute and text, xmlns
  * attributes as plain attributes): what the schema model is built from.

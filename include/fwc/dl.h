@@ -12,11 +12,19 @@
 
 #include <stddef.h>
 
-/* Loads the library soname and resolves the n functions names[] into
- * syms[]. On failure prints "fwc: cannot load SONAME (needed for
+/* A module's table of a library's symbols, made from an X-macro list
+ * of their names: FWC_DL_FIELD declares one pointer with the symbol's
+ * own type (a function's, or a variable's), FWC_DL_NAME gives its name
+ * for the list of names. */
+#define FWC_DL_FIELD(sym) __typeof__(sym) *sym;
+#define FWC_DL_NAME(sym)  #sym,
+
+/* Loads the library soname and fills table (table_size bytes, one
+ * pointer per name, in the order of names[]) with the n symbols of
+ * names[]. On failure prints "fwc: cannot load SONAME (needed for
  * WHAT): REASON" on stderr and exits with status 3: the installation is
  * broken, and nothing was written or applied yet. */
 void fwc_dl_require(const char *soname, const char *what,
-    const char *const names[], void *syms[], size_t n);
+    const char *const names[], size_t n, void *table, size_t table_size);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef FWC_XML_H
 #define FWC_XML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fwc/diag.h"
@@ -75,6 +76,28 @@ int fwc_xml_parse_file(struct fwc_arena *a, struct fwc_diag *dg,
 int fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
     struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);
+/* Takes elements off the tree while our own reader (compiler/xml_scan.c)
+ * reads them, so that a list of 100,000 <subnet>s never becomes 100,000
+ * tree nodes: the caller turns each into what it keeps at once. take()
+ * is called for every element but the root as it closes, in document
+ * order, with its parent (name, attributes and location set; children
+ * not yet) and the parent's depth (the root's is 1). kid's text is valid
+ * during the call only. It returns true to take kid off the tree, which
+ * only a leaf (no attributes, no children) may be: its parent's kids
+ * then leave it out. Only our reader calls it: when it gives up,
+ * reset() is called and libxml2 builds the whole tree as before, so
+ * everything taken must be forgotten. Ignored by the other paths. */
+struct fwc_xml_sink {
+	bool (*take)(void *ctx, const struct fwc_xnode *parent,
+	    unsigned int depth, const struct fwc_xnode *kid);
+	void (*reset)(void *ctx);
+	void *ctx;
+};
+
+/* fwc_xml_parse_file_tree() with a sink (NULL: none). */
+int fwc_xml_parse_file_sink(struct fwc_arena *a, struct fwc_arena *tree,
+    struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
+    const struct fwc_xml_sink *sink, struct fwc_xnode **root);
 /* Same for an in-memory document; name is used in locations. */
 int fwc_xml_parse_buffer(struct fwc_arena *a, struct fwc_diag *dg,
     const char *name, const char *buf, size_t len,
