@@ -284,6 +284,22 @@ static const struct kindmap endpoint_items[] = {
 /* Offset in a pool's mapping from which it asks for huge pages. */
 #define POOL_HUGE ((size_t)4 << 20)
 
+/* len bytes of room that never moves, only the pages written being
+ * resident (no huge pages: fwc_mem_map() would ask for them), or NULL. */
+static void *
+reserve(size_t len)
+{
+#ifdef MAP_ANONYMOUS
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+#else
+	(void)len;
+	return NULL;
+#endif
+}
+
 static void
 pool_grow(struct ivpool *p)
 {
@@ -293,18 +309,11 @@ pool_grow(struct ivpool *p)
 
 	if (p->map != 0)
 		FWC_BUG("address pool overflow");
-#ifdef MAP_ANONYMOUS
 	/* Room for every element a file may hold (our reader gives up
 	 * before max_elements): it never moves, and the pages never
-	 * written cost nothing. No huge pages: these are counted by the
-	 * page. */
-	if (cap * sizeof(*p->v) >= POOL_MAP && p->n < max) {
-		m = mmap(NULL, max * sizeof(*p->v), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED)
-			m = NULL;
-	}
-#endif
+	 * written cost nothing. */
+	if (cap * sizeof(*p->v) >= POOL_MAP && p->n < max)
+		m = reserve(max * sizeof(*p->v));
 	if (m == NULL) {
 		p->v = fwc_xrealloc(p->v, cap * sizeof(*p->v));
 		p->cap = cap;
@@ -336,10 +345,7 @@ pool_push(struct ivpool *p, const struct fwc_ivl *x)
 static void
 pool_free(struct ivpool *p)
 {
-	if (p->map != 0)
-		munmap(p->v, p->map);
-	else
-		free(p->v);
+	fwc_mem_free(p->v, p->map);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -354,18 +360,12 @@ taken_grow(struct sink *sk)
 
 	if (sk->g_map != 0)
 		FWC_BUG("too many address records");
-#ifdef MAP_ANONYMOUS
-	if (sk->g == NULL) {
-		m = mmap(NULL, max * sizeof(*sk->g), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m != MAP_FAILED) {
-			sk->g = m;
-			sk->cap_g = max;
-			sk->g_map = max * sizeof(*sk->g);
-			return;
-		}
+	if (sk->g == NULL && (m = reserve(max * sizeof(*sk->g))) != NULL) {
+		sk->g = m;
+		sk->cap_g = max;
+		sk->g_map = max * sizeof(*sk->g);
+		return;
 	}
-#endif
 	sk->cap_g = sk->cap_g ? 2 * sk->cap_g : 64;
 	sk->g = fwc_xrealloc(sk->g, sk->cap_g * sizeof(*sk->g));
 }
@@ -373,10 +373,7 @@ taken_grow(struct sink *sk)
 static void
 taken_free(struct sink *sk)
 {
-	if (sk->g_map != 0)
-		munmap(sk->g, sk->g_map);
-	else
-		free(sk->g);
+	fwc_mem_free(sk->g, sk->g_map);
 	sk->g = NULL;
 	sk->cap_g = 0;
 	sk->g_map = 0;
@@ -516,7 +513,7 @@ adopt_pool(struct pctx *c, const struct taken *g, struct fwc_ivls *pre)
 	}
 	used = ((size_t)(g->n4 + g->n6) * sz + page - 1) / page * page;
 	if (used < big->map)
-		munmap((char *)big->v + used, big->map - used);
+		fwc_mem_unmap((char *)big->v + used, big->map - used);
 	pre->v = fwc_arena_adopt_map(c->a, big->v, used);
 	pre->n4 = g->n4;
 	pre->n6 = g->n6;

@@ -302,35 +302,63 @@ big_policy(size_t n)
 	return path;
 }
 
+/* One read of a policy of N_BIG subnets (big_policy()) with the
+ * recording sink r set up by the caller; diagnostics go to out. With
+ * watch, r acts on the file (probe_at, truncate_at). */
+struct big_run {
+	const char *path;
+	struct fwc_arena *a;
+	struct fwc_arena *t;
+	struct fwc_diag dg;
+	struct fwc_xnode *root;
+	int rc;
+};
+
+static void
+big_read(struct big_run *b, struct rec *r, FILE *out, bool watch)
+{
+	struct fwc_xml_sink sink = { rec_take, rec_reset, r };
+
+	b->path = big_policy(N_BIG);
+	b->a = fwc_arena_new();
+	b->t = fwc_arena_new();
+	b->root = NULL;
+	if (watch)
+		r->path = b->path;
+	fwc_diag_init(&b->dg, out);
+	b->rc = fwc_xml_parse_file_sink(
+	    b->a, b->t, &b->dg, b->path, NULL, &sink, &b->root);
+}
+
+static void
+big_done(struct big_run *b, struct rec *r)
+{
+	rec_free(r);
+	fwc_arena_release(b->t);
+	fwc_arena_release(b->a);
+	unlink(b->path);
+}
+
 /* A boundary of 100,000 subnets, its leaves taken: the tree's arena
  * holds a few nodes, not 100,000 (8 MB with a node each). */
 static void
 test_leaf_mem_tree_bytes(void **state)
 {
-	const char *path = big_policy(N_BIG);
-	struct fwc_arena *a = fwc_arena_new();
-	struct fwc_arena *t = fwc_arena_new();
-	struct fwc_diag dg;
-	struct fwc_xnode *root = NULL;
+	struct big_run b;
 	struct rec r = { 0 };
-	struct fwc_xml_sink sink = { rec_take, rec_reset, &r };
 
 	(void)state;
 	r.take_depth = 2;
-	fwc_diag_init(&dg, stderr);
-	assert_int_equal(
-	    fwc_xml_parse_file_sink(a, t, &dg, path, NULL, &sink, &root), 0);
+	big_read(&b, &r, stderr, false);
+	assert_int_equal(b.rc, 0);
 	assert_int_equal(r.n, N_BIG + 1);
 	assert_int_equal(r.resets, 0);
-	assert_int_equal(root->n_kids, 2);
-	assert_int_equal(root->kids[0].n_kids, 0);
+	assert_int_equal(b.root->n_kids, 2);
+	assert_int_equal(b.root->kids[0].n_kids, 0);
 	printf("leaf sink: tree arena %zu bytes for %d leaves taken\n",
-	    fwc_arena_size(t), N_BIG);
-	assert_true(fwc_arena_size(t) < (size_t)N_BIG * 4);
-	rec_free(&r);
-	fwc_arena_release(t);
-	fwc_arena_release(a);
-	unlink(path);
+	    fwc_arena_size(b.t), N_BIG);
+	assert_true(fwc_arena_size(b.t) < (size_t)N_BIG * 4);
+	big_done(&b, &r);
 }
 
 /* A 3 MB file is read through a mapping whose passed pages are dropped:
@@ -338,30 +366,20 @@ test_leaf_mem_tree_bytes(void **state)
 static void
 test_leaf_mem_file_pages_dropped(void **state)
 {
-	const char *path = big_policy(N_BIG);
-	struct fwc_arena *a = fwc_arena_new();
-	struct fwc_arena *t = fwc_arena_new();
-	struct fwc_diag dg;
-	struct fwc_xnode *root = NULL;
+	struct big_run b;
 	struct rec r = { 0 };
-	struct fwc_xml_sink sink = { rec_take, rec_reset, &r };
 
 	(void)state;
-	r.path = path;
 	r.probe_at = N_BIG - 10;
 	r.map_rss_kb = -2;
-	fwc_diag_init(&dg, stderr);
-	assert_int_equal(
-	    fwc_xml_parse_file_sink(a, t, &dg, path, NULL, &sink, &root), 0);
+	big_read(&b, &r, stderr, true);
+	assert_int_equal(b.rc, 0);
 	printf("leaf sink: file mapping resident near the end: %ld kB of "
 	       "%d kB\n",
 	    r.map_rss_kb, N_BIG * 32 / 1024);
 	assert_true(r.map_rss_kb >= 0); /* read through a mapping */
 	assert_true(r.map_rss_kb < 1024);
-	rec_free(&r);
-	fwc_arena_release(t);
-	fwc_arena_release(a);
-	unlink(path);
+	big_done(&b, &r);
 }
 
 /* The file shrinks while the reader reads its mapping: the reader gives
@@ -370,31 +388,21 @@ test_leaf_mem_file_pages_dropped(void **state)
 static void
 test_leaf_mem_file_shrinks(void **state)
 {
-	const char *path = big_policy(N_BIG);
-	struct fwc_arena *a = fwc_arena_new();
-	struct fwc_arena *t = fwc_arena_new();
-	struct fwc_diag dg;
-	struct fwc_xnode *root = NULL;
+	struct big_run b;
 	struct rec r = { 0 };
-	struct fwc_xml_sink sink = { rec_take, rec_reset, &r };
 	FILE *null = fopen("/dev/null", "w");
 
 	(void)state;
 	assert_non_null(null);
-	r.path = path;
 	r.truncate_at = 1000;
-	fwc_diag_init(&dg, null);
-	assert_int_equal(
-	    fwc_xml_parse_file_sink(a, t, &dg, path, NULL, &sink, &root), -1);
-	assert_null(root);
+	big_read(&b, &r, null, true);
+	assert_int_equal(b.rc, -1);
+	assert_null(b.root);
 	assert_int_equal(r.resets, 1);
 	assert_int_equal(r.n, 0);
-	assert_true(dg.errors > 0);
+	assert_true(b.dg.errors > 0);
 	fclose(null);
-	rec_free(&r);
-	fwc_arena_release(t);
-	fwc_arena_release(a);
-	unlink(path);
+	big_done(&b, &r);
 }
 
 static bool
