@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Whole chunks, header included, of HUGE bytes or more are mapped. */
 #define HUGE	  ((size_t)2 << 20)
@@ -135,6 +138,21 @@ fwc_arena_release(struct fwc_arena *a)
 	free(a);
 }
 
+void
+fwc_arena_trim(void)
+{
+	while (spare != NULL) {
+		struct chunk *c = spare;
+
+		spare = c->next;
+		munmap(c, c->map_len);
+	}
+	spare_bytes = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* len bytes (a multiple of HUGE) of zeroed memory aligned on HUGE, so
  * that the kernel can back it with huge pages; NULL when mmap fails or
  * the system lacks anonymous mappings. */
@@ -155,7 +173,9 @@ map_huge(size_t len)
 		munmap(p, head);
 	munmap(q + len, HUGE - head);
 #ifdef MADV_HUGEPAGE
-	madvise(q, len, MADV_HUGEPAGE); /* a hint: failure is harmless */
+	if (fwc_mem_huge(len))
+		madvise(
+		    q, len, MADV_HUGEPAGE); /* a hint: failure is harmless */
 #endif
 	return q;
 #else

@@ -18,6 +18,12 @@ struct fwc_arena *fwc_arena_sub(struct fwc_arena *parent);
 /* Frees the arena and everything allocated from it, its sub-arenas
  * included; NULL is a no-op. */
 void fwc_arena_release(struct fwc_arena *a);
+/* Gives back to the system what released arenas left for reuse (their
+ * spare chunks) and, with glibc, the free pages of the C heap: for a
+ * caller that is done with its largest arenas and whose peak is still to
+ * come (fwc apply lowers the policy to netlink messages after releasing
+ * the compilation). */
+void fwc_arena_trim(void);
 /* Returns n zeroed bytes aligned for any type, owned by the arena. */
 void *fwc_arena_alloc(struct fwc_arena *a, size_t n);
 /* Copies of strings, owned by the arena. */

@@ -3,6 +3,7 @@
 #ifndef FWC_UTIL_H
 #define FWC_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FWC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -27,6 +28,11 @@ char *fwc_xstrdup(const char *s);
  * heap. */
 void *fwc_mem_map(size_t n);
 void fwc_mem_unmap(void *p, size_t n);
+/* Notes that n more bytes are being mapped, and returns whether huge
+ * pages pay from here: once the heap and the mappings made so far reach
+ * 32 MiB (a policy large enough for page faults and TLB misses to
+ * dominate); below, the memory a huge page wastes matters more. */
+bool fwc_mem_huge(size_t n);
 /* Frees p, a block of fwc_mem_map() when map_len (its length) is not 0,
  * else of the heap. */
 void fwc_mem_free(void *p, size_t map_len);
