@@ -217,7 +217,16 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 		fill_node(&d, tree.nodes[i]);
 	/* The base chain: its own rules and the other family's, with one
 	 * jump to the root where the first moved rule stood. */
-	keep = fwc_arena_alloc(t->a, (c->n_rules + 1) * sizeof(*keep));
+	/* What stays is the other family's rules and the jump: counted
+	 * first, since the chain's flat array (10,000 rules of 32 bytes)
+	 * is abandoned to the arena. */
+	n_keep = 1;
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].ir == NULL || c->rules[i].ir->family != f)
+			n_keep++;
+	keep = fwc_arena_alloc(t->a, n_keep * sizeof(*keep));
+	c->cap_rules = n_keep;
+	n_keep = 0;
 	for (size_t i = 0; i < c->n_rules; i++) {
 		struct fwc_nft_rule *r = &c->rules[i];
 
@@ -236,7 +245,6 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 		}
 	}
 	c->rules = keep; /* the old array is abandoned to the arena */
-	c->cap_rules = c->n_rules + 1;
 	c->n_rules = n_keep;
 	free(d.by_ir);
 	free(d.chain_of);

@@ -185,6 +185,7 @@ by_address(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
 	size_t n_at;
 	struct fwc_dt_node *nd;
 	const struct fwc_ir_rule **sub;
+	struct fwc_arena *scratch;
 
 	if (c->family == FWC_FAM_IP6)
 		max.hi = max.lo = UINT64_MAX;
@@ -200,22 +201,31 @@ by_address(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
 			in[i].n = s->n;
 		}
 	}
-	fwc_atoms_build(c->a, in, n, max, &at, &n_at);
+	/* The atoms live only as long as this node is built: only their
+	 * intervals stay, as the branches' keys, copied at their size. */
+	scratch = fwc_arena_new();
+	fwc_atoms_build(scratch, in, n, max, &at, &n_at);
 	free(in);
-	if (n_at == 1 && at[0].n_members == n)
+	if (n_at == 1 && at[0].n_members == n) {
+		fwc_arena_release(scratch);
 		return build(c, r, n, lv + 1); /* divides nothing */
+	}
 	nd = new_node(c, lv == LV_SRC ? FWC_DT_SRC : FWC_DT_DST);
 	nd->br = fwc_arena_alloc(c->a, (n_at ? n_at : 1) * sizeof(*nd->br));
 	nd->n_br = n_at;
 	sub = fwc_xmalloc(n * sizeof(*sub));
 	for (size_t k = 0; k < n_at; k++) {
+		struct fwc_ivl *v = fwc_arena_alloc(c->a, at[k].n * sizeof(*v));
+
+		memcpy(v, at[k].v, at[k].n * sizeof(*v));
 		for (size_t m = 0; m < at[k].n_members; m++)
 			sub[m] = r[at[k].members[m]];
-		nd->br[k].v = at[k].v;
+		nd->br[k].v = v;
 		nd->br[k].n = at[k].n;
 		nd->br[k].child = build(c, sub, at[k].n_members, lv + 1);
 	}
 	free(sub);
+	fwc_arena_release(scratch);
 	return nd;
 }
 

@@ -67,22 +67,24 @@ struct fwc_origin {
 			      * bidirectional flow"), or NULL */
 };
 
+/* 160 bytes: a large policy holds hundreds of thousands, so the small
+ * fields are packed first (each fits a byte: action, chain and family
+ * are enum values, protocols -1..255). */
 struct fwc_ir_rule {
-	enum fwc_action action;
-	enum fwc_chain chain;
-	enum fwc_family family;	      /* every rule is of exactly one family */
-	const char *iif;	      /* input interface name, NULL = any */
-	const char *oif;	      /* output interface name, NULL = any */
+	uint8_t action;	 /* enum fwc_action */
+	uint8_t chain;	 /* enum fwc_chain */
+	uint8_t family;	 /* enum fwc_family: every rule is of exactly one */
+	bool has_types;	 /* ICMP or ICMPv6 types when proto is ICMP/ICMP6 */
+	bool log;	 /* log matches, prefix from the origin */
+	int16_t proto;	 /* FWC_PROTO_ANY or an IP protocol number;
+			  * ICMP only with IP4, ICMP6 only with IP6 */
+	const char *iif; /* input interface name, NULL = any */
+	const char *oif; /* output interface name, NULL = any */
 	const struct fwc_ir_set *src; /* NULL = every address of family */
 	const struct fwc_ir_set *dst; /* NULL = every address of family */
-	int proto;		      /* FWC_PROTO_ANY or an IP protocol number;
-				       * ICMP only with IP4, ICMP6 only with IP6 */
 	struct fwc_portset dport;     /* tcp/udp/sctp/udplite; n == 0 = any */
 	struct fwc_portset sport;     /* n == 0 = any */
-	/* ICMP or ICMPv6 types when proto is ICMP/ICMP6 and has_types. */
-	bool has_types;
-	uint8_t types[32]; /* bitmap of the 256 type values */
-	bool log;	   /* log matches, prefix from the origin */
+	uint8_t types[32];	      /* bitmap of the 256 type values */
 	struct fwc_origin origin;
 };
 
