@@ -138,54 +138,30 @@ check_name(struct pctx *c, const char *s, const struct fwc_loc *loc)
 }
 
 /* Splits a whitespace-separated attribute value into words. loc is the
- * attribute's name and nlen its length: each word is located at its own
- * column, assuming the usual name="value" on one line. */
+ * attribute's name and nlen its length (see fwc_word_next()). */
 static struct fwc_words
 split_words(
     struct pctx *c, const char *s, const struct fwc_loc *loc, size_t nlen)
 {
 	struct fwc_words w = { NULL, 0 };
-	size_t n = 0;
-	const char *p = s;
-
 	/* Count first: most lists hold one word, and a large policy has
 	 * hundreds of thousands of them. */
-	for (bool in = false; *p; p++) {
-		bool blank =
-		    *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+	size_t n = fwc_word_count(s);
+	const char *p = s;
+	const char *start;
+	size_t len;
+	struct fwc_loc wl;
 
-		if (!blank && !in)
-			n++;
-		in = !blank;
-	}
 	if (n == 0)
 		return w;
 	w.v = fwc_arena_alloc(c->a, n * sizeof(*w.v));
-	p = s;
-	while (*p) {
-		const char *start;
-		struct fwc_word word;
-
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			break;
-		start = p;
-		while (
-		    *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			p++;
+	while ((len = fwc_word_next(&p, s, loc, nlen, &start, &wl)) != 0) {
 		/* The usual single word is the whole (arena-owned, never
 		 * modified) value: share it rather than copy it. */
-		if (start == s && *p == '\0')
-			word.s = s;
-		else
-			word.s =
-			    fwc_arena_strndup(c->a, start, (size_t)(p - start));
-		word.loc = *loc;
-		if (word.loc.col)
-			word.loc.col +=
-			    (uint32_t)(nlen + 2 + (size_t)(start - s));
-		w.v[w.n++] = word;
+		w.v[w.n].s = start == s && *p == '\0'
+				 ? s
+				 : fwc_arena_strndup(c->a, start, len);
+		w.v[w.n++].loc = wl;
 	}
 	return w;
 }
@@ -841,22 +817,41 @@ parse_gateway(struct pctx *c, const struct fwc_xnode *n)
 	    c->a, c->p->gateways.v, c->p->gateways.n, c->p->gateways.cap, g);
 }
 
-static struct fwc_words
-flow_words(struct pctx *c, const struct fwc_xnode *n, const char *name,
-    const char **raw)
+/* A flow's list attribute name: its value ("" when absent) and the place
+ * of its name (the element's when absent). Reports an empty list. */
+static const char *
+flow_list(struct pctx *c, const struct fwc_xnode *n, const char *name,
+    struct fwc_pos *pos)
 {
 	struct fwc_loc l = n->loc;
-	struct fwc_words w = { NULL, 0 };
+	const char *raw = attr(n, name, &l);
 
-	*raw = attr(n, name, &l);
-	if (*raw == NULL) {
-		*raw = "";
-		return w;
-	}
-	w = split_words(c, *raw, &l, strlen(name));
-	if (w.n == 0)
+	pos->line = l.line;
+	pos->col = l.col;
+	if (raw == NULL)
+		return "";
+	if (fwc_word_count(raw) == 0)
 		fwc_error(c->dg, &l, "attribute '%s' is empty", name);
-	return w;
+	return raw;
+}
+
+/* Whether parse_flow() would report anything about n: a taker of flows
+ * that may not report (the XML reader's sink) leaves such a flow on the
+ * tree, where parse_root() finds it. */
+static FWC_UNUSED bool
+flow_reports(const struct fwc_xnode *n)
+{
+	static const char *const lists[] = { "from", "to", "service" };
+	const char *v = attr(n, "name", NULL);
+
+	if (v != NULL && !valid_name(v))
+		return true;
+	for (size_t i = 0; i < FWC_ARRAY_SIZE(lists); i++) {
+		v = attr(n, lists[i], NULL);
+		if (v != NULL && fwc_word_count(v) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -864,9 +859,10 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 {
 	struct fwc_flow *f = fwc_arena_alloc(c->a, sizeof(*f));
 	struct fwc_loc nl = n->loc;
+	struct fwc_flow_opt o;
 	const char *v;
 
-	f->action = act;
+	f->action = (uint8_t)act;
 	f->loc = n->loc;
 	f->name = attr(n, "name", &nl);
 	if (f->name != NULL)
@@ -874,14 +870,21 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 	f->id = f->name ? f->name
 			: fwc_arena_printf(c->a, "%s:%u", n->loc.file,
 			      (unsigned int)n->loc.line);
-	f->description = attr(n, "description", NULL);
-	f->from = flow_words(c, n, "from", &f->from_attr);
-	f->to = flow_words(c, n, "to", &f->to_attr);
-	f->services = flow_words(c, n, "service", &f->service_attr);
-	f->scope_loc = n->loc;
-	f->scope = attr(n, "scope", &f->scope_loc);
-	f->via_loc = n->loc;
-	f->via = attr(n, "via", &f->via_loc);
+	f->from_attr = flow_list(c, n, "from", &f->from_pos);
+	f->to_attr = flow_list(c, n, "to", &f->to_pos);
+	f->service_attr = flow_list(c, n, "service", &f->service_pos);
+	o.description = attr(n, "description", NULL);
+	o.scope_loc = n->loc;
+	o.scope = attr(n, "scope", &o.scope_loc);
+	o.via_loc = n->loc;
+	o.via = attr(n, "via", &o.via_loc);
+	o.via_proxy = NULL;
+	if (o.description != NULL || o.scope != NULL || o.via != NULL) {
+		struct fwc_flow_opt *x = fwc_arena_alloc(c->a, sizeof(*x));
+
+		*x = o;
+		f->opt = x;
+	}
 	v = attr(n, "log", NULL);
 	f->log = v != NULL && strcmp(v, "on") == 0;
 	v = attr(n, "bidirectional", NULL);

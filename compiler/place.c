@@ -675,9 +675,11 @@ expand_scoped(
 					FWC_VEC_PUSH(c->a, roles, n_roles,
 					    cap_roles, h->role_v[j]);
 		} else {
-			fwc_warning(c->dg, &r->w.loc,
+			struct fwc_loc l = fwc_ref_loc(f, r);
+
+			fwc_warning(c->dg, &l,
 			    "flow '%s' is scoped to boundary groups: '%s' is not a host or role and is ignored",
-			    f->id, r->w.s);
+			    f->id, r->s);
 		}
 	}
 	for (size_t gi = 0; gi < p->bgroups.n; gi++) {
@@ -777,10 +779,10 @@ expand_endpoints(
 	const struct fwc_addrset *proxied_all = &fwc_addrset_empty;
 
 	if (f->action == FWC_ACT_ACCEPT) {
-		if (f->via_proxy != NULL) {
-			add_proxied(c, &pv, &n_pv, &cap_pv, f->via_proxy,
+		if (fwc_flow_proxy(f) != NULL) {
+			add_proxied(c, &pv, &n_pv, &cap_pv, fwc_flow_proxy(f),
 			    base->src.all);
-		} else if (f->via == NULL) {
+		} else if (fwc_flow_via(f) == NULL) {
 			for (size_t i = 0; i < f->n_src; i++) {
 				const struct fwc_ref *r = &f->src[i];
 
@@ -810,13 +812,14 @@ expand_endpoints(
 			proxied_all =
 			    fwc_addrset_union(c->a, proxied_all, pv[i].src);
 		direct = fwc_addrset_minus(c->a, base->src.all, proxied_all);
-		if (f->via_proxy != NULL)
+		if (fwc_flow_proxy(f) != NULL)
 			direct = &fwc_addrset_empty;
 	}
 	for (size_t i = 0; i < f->n_dst; i++) {
 		const struct fwc_ref *r = &f->dst[i];
 		const struct fwc_endpoint *e = r->obj;
 		struct xflow x = *base;
+		struct fwc_loc rl = fwc_ref_loc(f, r);
 
 		if (r->kind != FWC_REF_ENDPOINT)
 			continue;
@@ -827,12 +830,12 @@ expand_endpoints(
 		/* Direct part. */
 		if (!fwc_addrset_is_empty(direct)) {
 			if (e->has_wildcard && f->action == FWC_ACT_ACCEPT) {
-				fwc_warning(c->dg, &r->w.loc,
+				fwc_warning(c->dg, &rl,
 				    "flow '%s' to wildcard endpoint '%s' has no proxy: left out (route it through a proxy with via=, or give the endpoint addresses)",
 				    f->id, e->d.name);
 			} else {
 				if (e->has_wildcard)
-					fwc_warning(c->dg, &r->w.loc,
+					fwc_warning(c->dg, &rl,
 					    "deny flow '%s': the wildcard names of endpoint '%s' cannot be enforced by address; only its addresses and plain names are denied",
 					    f->id, e->d.name);
 				x.src.all = direct;
@@ -860,7 +863,7 @@ expand_endpoints(
 			y.origin.note =
 			    fwc_arena_printf(c->a, "via proxy %s", px->d.name);
 			if (e->has_wildcard)
-				fwc_note(c->dg, &r->w.loc,
+				fwc_note(c->dg, &rl,
 				    "flow '%s': proxy '%s' checks the wildcard names of endpoint '%s'; the network only limits '%s' to the flow's services",
 				    f->id, px->d.name, e->d.name,
 				    px->host->d.name);
@@ -964,7 +967,8 @@ expand_flow(struct plctx *c, const struct fwc_flow *f)
 		    only_family(x.src.all, FWC_FAM_IP4) ? '6' : '4');
 		return;
 	}
-	if (f->scope != NULL && strcmp(f->scope, "boundary-group") == 0) {
+	if (fwc_flow_scope(f) != NULL &&
+	    strcmp(f->opt->scope, "boundary-group") == 0) {
 		expand_scoped(c, f, &x);
 	} else {
 		if (has_plain)

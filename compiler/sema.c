@@ -984,16 +984,40 @@ resolve_gateway(struct sctx *c, struct fwc_gateway *g)
 
 /* Flows. */
 
-static void
-resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
-    size_t *n_out)
+/* The next word of a flow's list attribute value s (see
+ * fwc_word_next()), with its own string: s itself when it is the whole
+ * value (the usual single word), else a copy. false at the end. */
+static bool
+next_word(struct sctx *c, const char **p, const char *s,
+    const struct fwc_loc *loc, const char *name, struct fwc_word *w)
 {
-	size_t cap = w->n;
+	const char *start;
+	size_t len = fwc_word_next(p, s, loc, strlen(name), &start, &w->loc);
+
+	if (len == 0)
+		return false;
+	w->s =
+	    start == s && **p == '\0' ? s : fwc_arena_strndup(c->a, start, len);
+	return true;
+}
+
+static void
+resolve_refs(struct sctx *c, const struct fwc_flow *fl, const char *list,
+    struct fwc_pos pos, const char *name, struct fwc_ref **out,
+    uint32_t *n_flow)
+{
+	size_t cap = fwc_word_count(list);
+	size_t n = 0;
+	size_t *n_out = &n;
+	const char *p = list;
+	struct fwc_loc l = fwc_flow_loc(fl, pos);
+	const struct fwc_loc *loc = &l;
+	struct fwc_word w;
 
 	/* Sized once: a reference per word at most. */
-	*out = w->n ? fwc_arena_alloc(c->a, w->n * sizeof(**out)) : NULL;
+	*out = cap ? fwc_arena_alloc(c->a, cap * sizeof(**out)) : NULL;
 	*n_out = 0;
-	for (size_t i = 0; i < w->n; i++) {
+	while (next_word(c, &p, list, loc, name, &w)) {
 		struct fwc_ref r;
 		const struct fwc_map_slot *s;
 		enum fwc_family f;
@@ -1001,26 +1025,27 @@ resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
 		const char *why;
 
 		memset(&r, 0, sizeof(r));
-		r.w = w->v[i];
-		if (strcmp(r.w.s, "any") == 0) {
+		r.s = w.s;
+		r.pos.line = w.loc.line;
+		r.pos.col = w.loc.col;
+		if (strcmp(r.s, "any") == 0) {
 			r.kind = FWC_REF_ANY;
 			r.addrs = fwc_addrset_all();
 			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
 			continue;
 		}
-		s = fwc_map_get(&c->net, r.w.s);
+		s = fwc_map_get(&c->net, r.s);
 		if (s == NULL) {
 			/* A literal address, CIDR or range. */
-			bool ok =
-			    (strchr(r.w.s, '/') &&
-				fwc_cidr_parse(r.w.s, &f, &x, &why) == 0) ||
-			    (strchr(r.w.s, '-') &&
-				fwc_range_parse(r.w.s, &f, &x, &why) == 0) ||
-			    (fwc_addr_parse(r.w.s, &f, &x.lo, &why) == 0 &&
-				(x.hi = x.lo, true));
+			bool ok = (strchr(r.s, '/') &&
+				      fwc_cidr_parse(r.s, &f, &x, &why) == 0) ||
+				  (strchr(r.s, '-') && fwc_range_parse(r.s, &f,
+							   &x, &why) == 0) ||
+				  (fwc_addr_parse(r.s, &f, &x.lo, &why) == 0 &&
+				      (x.hi = x.lo, true));
 
 			if (!ok) {
-				unknown(c, &r.w.loc, &c->net, "name", r.w.s);
+				unknown(c, &w.loc, &c->net, "name", r.s);
 				continue;
 			}
 			r.kind = FWC_REF_ADDRESS;
@@ -1059,24 +1084,33 @@ resolve_refs(struct sctx *c, const struct fwc_words *w, struct fwc_ref **out,
 			r.addrs = &fwc_addrset_empty;
 		FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
 	}
+	*n_flow = (uint32_t)n;
 }
 
 static void
 resolve_flow(struct sctx *c, struct fwc_flow *f)
 {
-	size_t cap = f->services.n;
+	size_t cap = fwc_word_count(f->service_attr);
+	size_t n_svc = 0;
+	const char *p = f->service_attr;
+	struct fwc_loc sl = fwc_flow_loc(f, f->service_pos);
+	struct fwc_word sw;
 
-	resolve_refs(c, &f->from, &f->src, &f->n_src);
-	resolve_refs(c, &f->to, &f->dst, &f->n_dst);
-	for (size_t i = 0; i < f->n_src; i++)
+	resolve_refs(
+	    c, f, f->from_attr, f->from_pos, "from", &f->src, &f->n_src);
+	resolve_refs(c, f, f->to_attr, f->to_pos, "to", &f->dst, &f->n_dst);
+	for (size_t i = 0; i < f->n_src; i++) {
+		struct fwc_loc l = fwc_ref_loc(f, &f->src[i]);
+
 		if (f->src[i].kind == FWC_REF_ENDPOINT)
-			fwc_error(c->dg, &f->src[i].w.loc,
+			fwc_error(c->dg, &l,
 			    "endpoint '%s' can only be a destination",
-			    f->src[i].w.s);
+			    f->src[i].s);
+	}
 	if (cap != 0)
 		f->svc = fwc_arena_alloc(c->a, cap * sizeof(*f->svc));
-	for (size_t i = 0; i < f->services.n; i++) {
-		const struct fwc_word *w = &f->services.v[i];
+	while (next_word(c, &p, f->service_attr, &sl, "service", &sw)) {
+		const struct fwc_word *w = &sw;
 		struct fwc_service *s;
 
 		if (strcmp(w->s, "any") == 0) {
@@ -1085,29 +1119,33 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 		}
 		s = lookup(c, &c->svc, w->s, -1, &w->loc, "service");
 		if (s != NULL)
-			FWC_VEC_PUSH(c->a, f->svc, f->n_svc, cap, s);
+			FWC_VEC_PUSH(c->a, f->svc, n_svc, cap, s);
 	}
+	f->n_svc = (uint32_t)n_svc;
 	if (!f->svc_any && f->n_svc == 1 && f->svc[0]->state == 2) {
 		/* One service: its matches are merged already, and merging
 		 * them again would give a copy of the same. */
 		f->m = f->svc[0]->m;
-		f->n_m = f->svc[0]->n_m;
+		f->n_m = (uint32_t)f->svc[0]->n_m;
 	} else if (!f->svc_any) {
 		struct matchvec mv;
+		size_t n_m = 0;
 
 		memset(&mv, 0, sizeof(mv));
 		for (size_t i = 0; i < f->n_svc; i++)
 			for (size_t j = 0; j < f->svc[i]->n_m; j++)
 				FWC_VEC_PUSH(
 				    c->a, mv.v, mv.n, mv.cap, f->svc[i]->m[j]);
-		merge_matches(c, &mv, &f->m, &f->n_m);
+		merge_matches(c, &mv, &f->m, &n_m);
+		f->n_m = (uint32_t)n_m;
 	}
-	if (f->via != NULL && strcmp(f->via, "none") != 0)
-		f->via_proxy =
-		    lookup(c, &c->proxies, f->via, -1, &f->via_loc, "proxy");
-	if (f->scope != NULL && strcmp(f->scope, "boundary-group") == 0 &&
+	if (fwc_flow_via(f) != NULL && strcmp(f->opt->via, "none") != 0)
+		f->opt->via_proxy = lookup(
+		    c, &c->proxies, f->opt->via, -1, &f->opt->via_loc, "proxy");
+	if (fwc_flow_scope(f) != NULL &&
+	    strcmp(f->opt->scope, "boundary-group") == 0 &&
 	    c->p->bgroups.n == 0)
-		fwc_warning(c->dg, &f->scope_loc,
+		fwc_warning(c->dg, &f->opt->scope_loc,
 		    "flow '%s' is scoped to boundary groups but the policy has none: it allows nothing",
 		    f->id);
 }

@@ -210,6 +210,12 @@ struct fwc_gateway {
 	const struct fwc_addrset *addrs; /* sema */
 };
 
+/* A place in a flow's file (struct fwc_loc without the file). */
+struct fwc_pos {
+	uint32_t line;
+	uint32_t col;
+};
+
 /* What a network name in from/to resolved to. */
 enum fwc_ref_kind {
 	FWC_REF_ANY,
@@ -222,44 +228,103 @@ enum fwc_ref_kind {
 	FWC_REF_ADDRESS /* a literal address, CIDR or range */
 };
 
+/* 40 bytes: a large policy holds two or more per flow. */
 struct fwc_ref {
-	enum fwc_ref_kind kind;
-	struct fwc_word w;
-	void *obj; /* the object, NULL for ANY/ADDRESS */
+	const char *s; /* the name as written */
+	void *obj;     /* the object, NULL for ANY/ADDRESS */
 	const struct fwc_addrset *addrs;
+	struct fwc_pos pos; /* of the name, in its flow's file */
+	enum fwc_ref_kind kind;
 };
 
-struct fwc_flow {
-	enum fwc_action action;
-	const char *name; /* NULL when unnamed */
-	const char *id;	  /* name, else "file:line" */
+/* What few flows carry (description=, scope=, via=): kept apart, so that
+ * a policy of 100,000 plain flows does not carry their room. */
+struct fwc_flow_opt {
 	const char *description;
-	struct fwc_loc loc;
-	const char *from_attr;
-	const char *to_attr;
-	const char *service_attr;
-	struct fwc_words from;
-	struct fwc_words to;
-	struct fwc_words services;
 	const char *scope; /* NULL, "none" or "boundary-group" */
 	struct fwc_loc scope_loc;
 	const char *via; /* NULL, "none" or a proxy name */
 	struct fwc_loc via_loc;
+	struct fwc_proxy *via_proxy; /* sema: the proxy via= names */
+};
+
+/* A flow: 144 bytes, since a large policy holds hundreds of thousands.
+ * Its from, to and service lists stay the attributes' text: sema.c
+ * splits them into words as it resolves them (fwc_word_next()), and a
+ * list of one word, the usual case, costs nothing more. */
+struct fwc_flow {
+	const char *name; /* NULL when unnamed */
+	const char *id;	  /* name, else "file:line" */
+	struct fwc_loc loc;
+	const char *from_attr; /* "" when absent */
+	const char *to_attr;
+	const char *service_attr;
+	struct fwc_flow_opt *opt; /* NULL: none of its attributes */
+	/* The attributes' names, else the element (see fwc_flow_loc()). */
+	struct fwc_pos from_pos;
+	struct fwc_pos to_pos;
+	struct fwc_pos service_pos;
+	unsigned int index; /* document order over all files */
+	uint8_t action;	    /* enum fwc_action */
 	bool log;
 	bool bidirectional;
-	unsigned int index; /* document order over all files */
+	bool svc_any; /* sema: service="any" */
 	/* sema */
+	uint32_t n_src;
+	uint32_t n_dst;
+	uint32_t n_svc;
+	uint32_t n_m;
 	struct fwc_ref *src;
-	size_t n_src;
 	struct fwc_ref *dst;
-	size_t n_dst;
 	struct fwc_service **svc;
-	size_t n_svc;
-	bool svc_any;
 	struct fwc_svc_match *m; /* the services' matches, merged */
-	size_t n_m;
-	struct fwc_proxy *via_proxy; /* resolved via=, NULL otherwise */
 };
+
+/* The location of pos, a place in flow f's file. */
+static inline struct fwc_loc
+fwc_flow_loc(const struct fwc_flow *f, struct fwc_pos pos)
+{
+	struct fwc_loc l = { f->loc.file, pos.line, pos.col };
+
+	return l;
+}
+
+/* The location of r, a reference of flow f. */
+static inline struct fwc_loc
+fwc_ref_loc(const struct fwc_flow *f, const struct fwc_ref *r)
+{
+	return fwc_flow_loc(f, r->pos);
+}
+
+/* The proxy via= names (sema), NULL when none. */
+static inline struct fwc_proxy *
+fwc_flow_proxy(const struct fwc_flow *f)
+{
+	return f->opt ? f->opt->via_proxy : NULL;
+}
+
+/* The flow's scope= and via= attributes, NULL when absent. */
+static inline const char *
+fwc_flow_scope(const struct fwc_flow *f)
+{
+	return f->opt ? f->opt->scope : NULL;
+}
+
+static inline const char *
+fwc_flow_via(const struct fwc_flow *f)
+{
+	return f->opt ? f->opt->via : NULL;
+}
+
+/* Steps through the words of a list attribute (from="a b"): *p starts at
+ * the value s, whose attribute's name is at loc and nlen bytes long.
+ * Returns the length of the next word, with *start at it and *wloc its
+ * place (its own column, assuming the usual name="value" on one line),
+ * or 0 at the end. */
+size_t fwc_word_next(const char **p, const char *s, const struct fwc_loc *loc,
+    size_t nlen, const char **start, struct fwc_loc *wloc);
+/* The number of words of s. */
+size_t fwc_word_count(const char *s);
 
 /* A vector of pointers to definitions of one kind. */
 #define FWC_DEFVEC(T)       \
