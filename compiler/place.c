@@ -675,7 +675,7 @@ expand_scoped(
 					FWC_VEC_PUSH(c->a, roles, n_roles,
 					    cap_roles, h->role_v[j]);
 		} else {
-			struct fwc_loc l = fwc_ref_loc(f, r);
+			struct fwc_loc l = fwc_flow_ref_loc(f, true, i);
 
 			fwc_warning(c->dg, &l,
 			    "flow '%s' is scoped to boundary groups: '%s' is not a host or role and is ignored",
@@ -819,10 +819,11 @@ expand_endpoints(
 		const struct fwc_ref *r = &f->dst[i];
 		const struct fwc_endpoint *e = r->obj;
 		struct xflow x = *base;
-		struct fwc_loc rl = fwc_ref_loc(f, r);
+		struct fwc_loc rl;
 
 		if (r->kind != FWC_REF_ENDPOINT)
 			continue;
+		rl = fwc_flow_ref_loc(f, true, i);
 		x.dst.all = x.dst.named = e->addrs;
 		x.dst.fqdns = e->fqdns;
 		x.dst.n_fqdns = e->n_fqdns;

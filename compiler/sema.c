@@ -45,6 +45,7 @@ struct sctx {
 	struct fwc_map svc; /* services */
 	struct fwc_map proxies;
 	struct fwc_map adsites;
+	void *any_ref; /* the reference to "any" flows share */
 };
 
 /* Address sets gathered for one fwc_addrset_union_n(): uniting them one
@@ -1001,90 +1002,118 @@ next_word(struct sctx *c, const char **p, const char *s,
 	return true;
 }
 
+/* What the word w of a flow's from or to list refers to, in *r; false
+ * when it names nothing (reported). */
+static bool
+resolve_word(struct sctx *c, const struct fwc_word *w, struct fwc_ref *r)
+{
+	const struct fwc_map_slot *s;
+	enum fwc_family f;
+	struct fwc_ivl x;
+	const char *why;
+
+	memset(r, 0, sizeof(*r));
+	r->s = w->s;
+	if (strcmp(r->s, "any") == 0) {
+		r->kind = FWC_REF_ANY;
+		r->addrs = fwc_addrset_all();
+		return true;
+	}
+	s = fwc_map_get(&c->net, r->s);
+	if (s == NULL) {
+		/* A literal address, CIDR or range. */
+		bool ok = (strchr(r->s, '/') &&
+			      fwc_cidr_parse(r->s, &f, &x, &why) == 0) ||
+			  (strchr(r->s, '-') &&
+			      fwc_range_parse(r->s, &f, &x, &why) == 0) ||
+			  (fwc_addr_parse(r->s, &f, &x.lo, &why) == 0 &&
+			      (x.hi = x.lo, true));
+
+		if (!ok) {
+			unknown(c, &w->loc, &c->net, "name", r->s);
+			return false;
+		}
+		r->kind = FWC_REF_ADDRESS;
+		r->addrs = f == FWC_FAM_IP4
+			       ? fwc_addrset_from(c->a, &x, 1, NULL, 0)
+			       : fwc_addrset_from(c->a, NULL, 0, &x, 1);
+		return true;
+	}
+	((struct fwc_def *)s->val)->used = true;
+	r->kind = (enum fwc_ref_kind)s->kind;
+	r->obj = s->val;
+	switch (r->kind) {
+	case FWC_REF_BOUNDARY:
+		r->addrs = ((struct fwc_boundary *)r->obj)->addrs;
+		break;
+	case FWC_REF_ROLE:
+		r->addrs = ((struct fwc_role *)r->obj)->addrs;
+		break;
+	case FWC_REF_HOST:
+		r->addrs = ((struct fwc_host *)r->obj)->addrs;
+		break;
+	case FWC_REF_ENDPOINT:
+		r->addrs = ((struct fwc_endpoint *)r->obj)->addrs;
+		break;
+	case FWC_REF_GATEWAY:
+		r->addrs = ((struct fwc_gateway *)r->obj)->addrs;
+		break;
+	case FWC_REF_BGROUP:
+		r->addrs = ((struct fwc_bgroup *)r->obj)->addrs;
+		break;
+	default:
+		FWC_BUG("bad ref kind");
+	}
+	if (r->addrs == NULL)
+		r->addrs = &fwc_addrset_empty;
+	return true;
+}
+
+/* The reference r as a list of one: the one every flow shares for a
+ * definition (and for "any"), a copy for a literal address. */
+static struct fwc_ref *
+shared_ref(struct sctx *c, const struct fwc_ref *r)
+{
+	void **slot = r->obj != NULL ? &((struct fwc_def *)r->obj)->shared
+		      : r->kind == FWC_REF_ANY ? &c->any_ref
+					       : NULL;
+	struct fwc_ref *x;
+
+	if (slot != NULL && *slot != NULL)
+		return *slot;
+	x = fwc_arena_alloc(c->a, sizeof(*x));
+	*x = *r;
+	if (slot != NULL)
+		*slot = x;
+	return x;
+}
+
 static void
 resolve_refs(struct sctx *c, const struct fwc_flow *fl, const char *list,
-    struct fwc_pos pos, const char *name, struct fwc_ref **out,
-    uint32_t *n_flow)
+    struct fwc_pos pos, const char *name, struct fwc_ref **out, uint32_t *n_out)
 {
 	size_t cap = fwc_word_count(list);
 	size_t n = 0;
-	size_t *n_out = &n;
 	const char *p = list;
-	struct fwc_loc l = fwc_flow_loc(fl, pos);
-	const struct fwc_loc *loc = &l;
+	struct fwc_loc loc = fwc_flow_loc(fl, pos);
 	struct fwc_word w;
+	struct fwc_ref r;
 
-	/* Sized once: a reference per word at most. */
-	*out = cap ? fwc_arena_alloc(c->a, cap * sizeof(**out)) : NULL;
-	*n_out = 0;
-	while (next_word(c, &p, list, loc, name, &w)) {
-		struct fwc_ref r;
-		const struct fwc_map_slot *s;
-		enum fwc_family f;
-		struct fwc_ivl x;
-		const char *why;
-
-		memset(&r, 0, sizeof(r));
-		r.s = w.s;
-		r.pos.line = w.loc.line;
-		r.pos.col = w.loc.col;
-		if (strcmp(r.s, "any") == 0) {
-			r.kind = FWC_REF_ANY;
-			r.addrs = fwc_addrset_all();
-			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
-			continue;
+	*out = NULL;
+	if (cap == 1) {
+		if (next_word(c, &p, list, &loc, name, &w) &&
+		    resolve_word(c, &w, &r)) {
+			*out = shared_ref(c, &r);
+			n = 1;
 		}
-		s = fwc_map_get(&c->net, r.s);
-		if (s == NULL) {
-			/* A literal address, CIDR or range. */
-			bool ok = (strchr(r.s, '/') &&
-				      fwc_cidr_parse(r.s, &f, &x, &why) == 0) ||
-				  (strchr(r.s, '-') && fwc_range_parse(r.s, &f,
-							   &x, &why) == 0) ||
-				  (fwc_addr_parse(r.s, &f, &x.lo, &why) == 0 &&
-				      (x.hi = x.lo, true));
-
-			if (!ok) {
-				unknown(c, &w.loc, &c->net, "name", r.s);
-				continue;
-			}
-			r.kind = FWC_REF_ADDRESS;
-			r.addrs = f == FWC_FAM_IP4
-				      ? fwc_addrset_from(c->a, &x, 1, NULL, 0)
-				      : fwc_addrset_from(c->a, NULL, 0, &x, 1);
-			FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
-			continue;
-		}
-		((struct fwc_def *)s->val)->used = true;
-		r.kind = (enum fwc_ref_kind)s->kind;
-		r.obj = s->val;
-		switch (r.kind) {
-		case FWC_REF_BOUNDARY:
-			r.addrs = ((struct fwc_boundary *)r.obj)->addrs;
-			break;
-		case FWC_REF_ROLE:
-			r.addrs = ((struct fwc_role *)r.obj)->addrs;
-			break;
-		case FWC_REF_HOST:
-			r.addrs = ((struct fwc_host *)r.obj)->addrs;
-			break;
-		case FWC_REF_ENDPOINT:
-			r.addrs = ((struct fwc_endpoint *)r.obj)->addrs;
-			break;
-		case FWC_REF_GATEWAY:
-			r.addrs = ((struct fwc_gateway *)r.obj)->addrs;
-			break;
-		case FWC_REF_BGROUP:
-			r.addrs = ((struct fwc_bgroup *)r.obj)->addrs;
-			break;
-		default:
-			FWC_BUG("bad ref kind");
-		}
-		if (r.addrs == NULL)
-			r.addrs = &fwc_addrset_empty;
-		FWC_VEC_PUSH(c->a, *out, *n_out, cap, r);
+	} else if (cap > 1) {
+		/* Sized once: a reference per word at most. */
+		*out = fwc_arena_alloc(c->a, cap * sizeof(**out));
+		while (next_word(c, &p, list, &loc, name, &w))
+			if (resolve_word(c, &w, &r))
+				(*out)[n++] = r;
 	}
-	*n_flow = (uint32_t)n;
+	*n_out = (uint32_t)n;
 }
 
 static void
@@ -1100,14 +1129,16 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 	    c, f, f->from_attr, f->from_pos, "from", &f->src, &f->n_src);
 	resolve_refs(c, f, f->to_attr, f->to_pos, "to", &f->dst, &f->n_dst);
 	for (size_t i = 0; i < f->n_src; i++) {
-		struct fwc_loc l = fwc_ref_loc(f, &f->src[i]);
+		struct fwc_loc l;
 
-		if (f->src[i].kind == FWC_REF_ENDPOINT)
-			fwc_error(c->dg, &l,
-			    "endpoint '%s' can only be a destination",
-			    f->src[i].s);
+		if (f->src[i].kind != FWC_REF_ENDPOINT)
+			continue;
+		l = fwc_flow_ref_loc(f, false, i);
+		fwc_error(c->dg, &l, "endpoint '%s' can only be a destination",
+		    f->src[i].s);
 	}
-	if (cap != 0)
+	/* One service: the list of one that its flows share. */
+	if (cap > 1)
 		f->svc = fwc_arena_alloc(c->a, cap * sizeof(*f->svc));
 	while (next_word(c, &p, f->service_attr, &sl, "service", &sw)) {
 		const struct fwc_word *w = &sw;
@@ -1118,8 +1149,21 @@ resolve_flow(struct sctx *c, struct fwc_flow *f)
 			continue;
 		}
 		s = lookup(c, &c->svc, w->s, -1, &w->loc, "service");
-		if (s != NULL)
-			FWC_VEC_PUSH(c->a, f->svc, n_svc, cap, s);
+		if (s == NULL)
+			continue;
+		if (cap > 1) {
+			f->svc[n_svc++] = s;
+			continue;
+		}
+		if (s->d.shared == NULL) {
+			struct fwc_service **one =
+			    fwc_arena_alloc(c->a, sizeof(*one));
+
+			*one = s;
+			s->d.shared = one;
+		}
+		f->svc = s->d.shared;
+		n_svc = 1;
 	}
 	f->n_svc = (uint32_t)n_svc;
 	if (!f->svc_any && f->n_svc == 1 && f->svc[0]->state == 2) {
