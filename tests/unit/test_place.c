@@ -267,6 +267,28 @@ test_place_wildcard_without_proxy_fails_closed(void **state)
 	    "t.xml:5:22: warning: flow 'u' to wildcard endpoint 'mu' has no proxy: left out (route it through a proxy with via=, or give the endpoint addresses)\n");
 }
 
+/* References keep no place of their own (flows naming one object share
+ * one): a name written twice is located at each of its words. */
+static void
+test_place_repeated_name_located_at_each_word(void **state)
+{
+	struct fx *f = *state;
+
+	compile(f,
+	    POLICY_HEAD
+	    "<service name=\"https\"><port protocol=\"tcp\" port=\"443\"/></service>\n"
+	    "<boundary name=\"dc\"><subnet>10.0.0.0/24</subnet></boundary>\n"
+	    "<endpoint name=\"mu\"><fqdn>*.update.microsoft.com</fqdn></endpoint>\n"
+	    "<allow from=\"dc\" to=\"mu dc  mu\" service=\"https\" name=\"u\"/>\n"
+	    "<gateway name=\"gw\"><interface name=\"in\" boundary=\"dc\"/>"
+	    "<interface name=\"out\" boundary=\"any\"/></gateway>\n"
+	    "</policy>\n",
+	    0);
+	assert_string_equal(diag_text(f),
+	    "t.xml:5:22: warning: flow 'u' to wildcard endpoint 'mu' has no proxy: left out (route it through a proxy with via=, or give the endpoint addresses)\n"
+	    "t.xml:5:29: warning: flow 'u' to wildcard endpoint 'mu' has no proxy: left out (route it through a proxy with via=, or give the endpoint addresses)\n");
+}
+
 static void
 test_sema_errors(void **state)
 {
@@ -334,6 +356,9 @@ main(void)
 		    test_place_proxy, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_place_wildcard_without_proxy_fails_closed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_place_repeated_name_located_at_each_word, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sema_errors, setup, teardown),
