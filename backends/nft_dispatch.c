@@ -195,8 +195,9 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	bool placed = false;
 
 	for (size_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].ir != NULL && c->rules[i].ir->family == f)
-			ir[n++] = c->rules[i].ir;
+		if (fwc_nft_rule_ir(&c->rules[i]) != NULL &&
+		    fwc_nft_rule_ir(&c->rules[i])->family == f)
+			ir[n++] = fwc_nft_rule_ir(&c->rules[i]);
 	if (n <= threshold) {
 		free(ir);
 		return false;
@@ -210,8 +211,10 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	d.by_ir = fwc_xcalloc(t->rs->n_rules, sizeof(*d.by_ir));
 	d.chain_of = fwc_xcalloc(tree.n_nodes, sizeof(*d.chain_of));
 	for (size_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].ir != NULL && c->rules[i].ir->family == f)
-			d.by_ir[c->rules[i].ir - t->rs->rules] = &c->rules[i];
+		if (fwc_nft_rule_ir(&c->rules[i]) != NULL &&
+		    fwc_nft_rule_ir(&c->rules[i])->family == f)
+			d.by_ir[fwc_nft_rule_ir(&c->rules[i]) - t->rs->rules] =
+			    &c->rules[i];
 	name_nodes(&d);
 	for (size_t i = 0; i < tree.n_nodes; i++)
 		fill_node(&d, tree.nodes[i]);
@@ -222,7 +225,8 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	 * is abandoned to the arena. */
 	n_keep = 1;
 	for (size_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].ir == NULL || c->rules[i].ir->family != f)
+		if (fwc_nft_rule_ir(&c->rules[i]) == NULL ||
+		    fwc_nft_rule_ir(&c->rules[i])->family != f)
 			n_keep++;
 	keep = fwc_arena_alloc(t->a, n_keep * sizeof(*keep));
 	c->cap_rules = n_keep;
@@ -230,7 +234,8 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	for (size_t i = 0; i < c->n_rules; i++) {
 		struct fwc_nft_rule *r = &c->rules[i];
 
-		if (r->ir == NULL || r->ir->family != f) {
+		if (fwc_nft_rule_ir(r) == NULL ||
+		    fwc_nft_rule_ir(r)->family != f) {
 			keep[n_keep++] = *r;
 			continue;
 		}

@@ -198,8 +198,14 @@ keep_safe(struct fwc_nft_table *t, const char *prefix, const char *s,
 	size_t n = 0;
 	char *str;
 
+	bool same = lp == 0 && ls == 0;
+
 	while (n < max && s[n] != '\0')
-		n++;
+		same &= fwc_emit_safe_char((unsigned char)s[n++]);
+	/* Already safe and whole (the usual flow name): s itself, which
+	 * lives as long as the ruleset the table borrows. */
+	if (same && s[n] == '\0')
+		return s;
 	str = fwc_arena_alloc(t->a, lp + n + ls + 1);
 	memcpy(str, prefix, lp);
 	for (size_t i = 0; i < n; i++) {
@@ -543,7 +549,7 @@ lower_rule(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 	const char *act = fwc_action_names[r->action];
 	struct fwc_nft_prim *p;
 
-	nr->ir = r;
+	nr->origin = &r->origin;
 	if (r->iif != NULL)
 		fwc_nft_rule_add(t, nr, FWC_NFT_P_IIFNAME)->str = r->iif;
 	if (r->oif != NULL)
@@ -913,4 +919,52 @@ fwc_nft_format_rule(struct fwc_strbuf *out, const struct fwc_nft_rule *r)
 	}
 	if (r->comment != NULL)
 		fwc_emit_s3(out, " comment \"", r->comment, "\"");
+}
+
+/* Visits the rules of t that lower an IR rule, in a fixed order: with
+ * origins NULL, stores each one's index among the rules at base in idx
+ * (when idx is not NULL); else points each at its origin in origins.
+ * Returns how many there are. */
+static size_t
+each_origin(struct fwc_nft_table *t, const struct fwc_ir_rule *base,
+    uint32_t *idx, const struct fwc_origin *origins)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n_chains + t->n_dchains; i++) {
+		struct fwc_nft_chain *c = i < t->n_chains
+					      ? &t->chains[i]
+					      : &t->dchains[i - t->n_chains];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			struct fwc_nft_rule *r = &c->rules[j];
+
+			if (r->origin == NULL)
+				continue;
+			if (origins != NULL)
+				r->origin = &origins[idx[k]];
+			else if (idx != NULL)
+				idx[k] = (uint32_t)(fwc_nft_rule_ir(r) - base);
+			k++;
+		}
+	}
+	return k;
+}
+
+void
+fwc_nft_model_shed(
+    struct fwc_nft_table *t, struct fwc_arena *a, struct fwc_ruleset *rs)
+{
+	size_t n = each_origin(t, rs->rules, NULL, NULL);
+	/* Each rule's index first: the block moves. */
+	uint32_t *idx = fwc_xmalloc((n ? n : 1) * sizeof(*idx));
+	const struct fwc_origin *origins;
+
+	if (t->rs != rs)
+		FWC_BUG("shedding another ruleset's rules");
+	each_origin(t, rs->rules, idx, NULL);
+	origins = fwc_ruleset_keep_origins(a, rs);
+	if (origins != NULL)
+		each_origin(t, NULL, idx, origins);
+	free(idx);
 }

@@ -673,7 +673,7 @@ build_rule(const struct fwc_nft_table *t, const struct fwc_nft_chain *c,
 		}
 		if (add_prim(t, r, &d, p, ids) < 0) {
 			fwc_error(dg,
-			    mr->ir ? &mr->ir->origin.loc : &t->rs->loc,
+			    mr->origin ? &mr->origin->loc : &t->rs->loc,
 			    "interface '%s' does not exist here (chain %s)",
 			    mr->p[i].str, c->name);
 			nftnl_rule_free(r);
@@ -1156,13 +1156,13 @@ report(const struct batch *bt, const struct fwc_nft_table *t,
 	switch (en->kind) {
 	case OBJ_RULE:
 		r = en->obj;
-		if (r->ir != NULL)
-			fwc_error(dg, &r->ir->origin.loc,
+		if (r->origin != NULL)
+			fwc_error(dg, &r->origin->loc,
 			    "kernel refused the rule of flow '%s' (chain %s, "
 			    "%s -> %s): %s",
 			    r->comment ? r->comment : "?", en->chain,
-			    r->ir->origin.from ? r->ir->origin.from : "?",
-			    r->ir->origin.to ? r->ir->origin.to : "?", why);
+			    r->origin->from ? r->origin->from : "?",
+			    r->origin->to ? r->origin->to : "?", why);
 		else
 			fwc_error(dg, at,
 			    "kernel refused a base rule of chain %s: %s",

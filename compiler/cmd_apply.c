@@ -614,6 +614,9 @@ prepare(const struct apply_args *aa, struct fwc_arena **ap, struct fwc_diag *dg,
 		fwc_diag_flush(dg);
 		return FWC_EXIT_REJECTED;
 	}
+	/* From here the batch reads the model, and of the IR rules only
+	 * where each came from. */
+	fwc_nft_model_shed(t, *ap, rs);
 	fwc_phase_mark("model", NULL);
 	resolve_fqdns(t, info, dg);
 	fwc_diag_flush(dg);

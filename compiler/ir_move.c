@@ -238,3 +238,23 @@ fwc_ruleset_move_pays(const struct fwc_ruleset *rs)
 		ivl += rs->sets[i]->n * sizeof(*rs->sets[i]->v);
 	return ivl < rs->n_rules * 256;
 }
+
+const struct fwc_origin *
+fwc_ruleset_keep_origins(struct fwc_arena *a, struct fwc_ruleset *rs)
+{
+	size_t n = rs->n_rules;
+	struct fwc_origin *o;
+
+	if (n == 0 || !fwc_arena_disown(a, rs->rules, n * sizeof(*rs->rules)))
+		return NULL;
+	/* In place, front to back: origin i goes to where rule i's bytes
+	 * began at most, never past what is still to be read. */
+	o = (struct fwc_origin *)(void *)rs->rules;
+	for (size_t i = 0; i < n; i++)
+		memmove(&o[i], &rs->rules[i].origin, sizeof(*o));
+	o = fwc_xrealloc(o, n * sizeof(*o));
+	fwc_arena_adopt(a, o, n * sizeof(*o));
+	rs->rules = NULL;
+	rs->n_rules = 0;
+	return o;
+}

@@ -146,6 +146,15 @@ struct fwc_ruleset *fwc_ruleset_move(
  * freed memory serves them (fwc compile always moves). */
 bool fwc_ruleset_move_pays(const struct fwc_ruleset *rs);
 
+/* Turns rs's rules, a heap block that a adopted, into the array of their
+ * origins, in the same order, and gives the rest of the block back: for
+ * a caller done with everything but where the rules came from (fwc
+ * apply, once the nft model is built). rs then has no rules. Returns the
+ * array (a owns it), or NULL, changing nothing, when the rules are not
+ * such a block. */
+const struct fwc_origin *fwc_ruleset_keep_origins(
+    struct fwc_arena *a, struct fwc_ruleset *rs);
+
 /* The enforcement point called name, or NULL. */
 struct fwc_ruleset *fwc_program_find(
     const struct fwc_program *p, const char *name);

@@ -229,6 +229,59 @@ test_move_copies_arena_rules(void **state)
 	fclose(f);
 }
 
+/* fwc_ruleset_keep_origins(): the origins of an adopted rules block, in
+ * order, in what is left of the block; the arena counts only them; a
+ * ruleset whose rules the arena did not adopt is left as it is. */
+static void
+test_keep_origins(void **state)
+{
+	struct fwc_arena *a = fwc_arena_new();
+	FILE *f = tmpfile();
+	struct fwc_diag dg;
+	struct fwc_program *prog;
+	struct fwc_ruleset *rs;
+	struct fwc_origin *want;
+	const struct fwc_origin *got;
+	size_t n;
+	size_t before;
+
+	(void)state;
+	assert_non_null(f);
+	fwc_diag_init(&dg, f);
+	prog = compile(a, &dg);
+	rs = fwc_program_find(prog, "gw");
+	assert_non_null(rs);
+	n = rs->n_rules;
+	assert_true(n >= 4);
+	want = calloc(n, sizeof(*want));
+	assert_non_null(want);
+	for (size_t i = 0; i < n; i++)
+		want[i] = rs->rules[i].origin;
+	before = fwc_arena_size(a);
+	got = fwc_ruleset_keep_origins(a, rs);
+	assert_non_null(got);
+	assert_null(rs->rules);
+	assert_int_equal(rs->n_rules, 0);
+	assert_int_equal(fwc_arena_size(a),
+	    before - n * sizeof(struct fwc_ir_rule) + n * sizeof(*got));
+	for (size_t i = 0; i < n; i++) {
+		assert_ptr_equal(got[i].flow, want[i].flow);
+		assert_ptr_equal(got[i].from, want[i].from);
+		assert_ptr_equal(got[i].to, want[i].to);
+		assert_ptr_equal(got[i].service, want[i].service);
+		assert_ptr_equal(got[i].note, want[i].note);
+		assert_ptr_equal(got[i].loc.file, want[i].loc.file);
+		assert_int_equal(got[i].loc.line, want[i].loc.line);
+		assert_int_equal(got[i].loc.col, want[i].loc.col);
+	}
+	/* Nothing left to give: the same call changes nothing. */
+	assert_null(fwc_ruleset_keep_origins(a, rs));
+	free(want);
+	fwc_arena_release(a);
+	fwc_diag_release(&dg);
+	fclose(f);
+}
+
 /* After the pipeline, the items that only name resolution reads are
  * gone, and what was made from them stays (the compiled policy is
  * whole: the first test lowers it). */
@@ -272,6 +325,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_move_every_ruleset),
 		cmocka_unit_test(test_move_copies_arena_rules),
+		cmocka_unit_test(test_keep_origins),
 		cmocka_unit_test(test_items_dropped_after_sema),
 	};
 

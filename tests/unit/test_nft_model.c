@@ -15,6 +15,7 @@
 
 #include "nft_model.h"
 #include "fwc/arena.h"
+#include "fwc/backend.h"
 #include "fwc/diag.h"
 #include "fwc/ir.h"
 #include "fwc/pipeline.h"
@@ -169,7 +170,7 @@ test_nft_model_base_rules(void **state)
 		char *s = rule_text(&in->rules[i]);
 
 		assert_string_equal(s, want_in[i]);
-		assert_null(in->rules[i].ir);
+		assert_null(in->rules[i].origin);
 		free(s);
 	}
 }
@@ -193,11 +194,98 @@ test_nft_model_policy_rule(void **state)
 	    "@web02_v4 tcp dport 22 log prefix \"fwc drop no-ssh: \" counter "
 	    "drop comment \"no-ssh\"");
 	free(s);
-	assert_non_null(r->ir);
-	assert_string_equal(r->ir->origin.flow, "no-ssh");
-	assert_int_equal(r->ir->origin.loc.line, 10);
+	assert_non_null(fwc_nft_rule_ir(r));
+	assert_string_equal(r->origin->flow, "no-ssh");
+	assert_int_equal(r->origin->loc.line, 10);
 	assert_int_equal(r->p[0].kind, FWC_NFT_P_IIFNAME);
 	assert_int_equal(r->p[r->n - 1].kind, FWC_NFT_P_DROP);
+}
+
+/* Every rule of t in order, as text, with its origin's flow and line. */
+static char *
+rules_with_origins(const struct fwc_nft_table *t)
+{
+	struct fwc_strbuf sb;
+	char *s;
+
+	fwc_strbuf_init(&sb);
+	for (size_t i = 0; i < t->n_chains + t->n_dchains; i++) {
+		const struct fwc_nft_chain *c =
+		    i < t->n_chains ? &t->chains[i]
+				    : &t->dchains[i - t->n_chains];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			const struct fwc_origin *o = c->rules[j].origin;
+
+			fwc_strbuf_addf(&sb, "%s: ", c->name);
+			fwc_nft_format_rule(&sb, &c->rules[j]);
+			if (o != NULL)
+				fwc_strbuf_addf(&sb, " <- %s %s:%u:%u %s -> %s",
+				    o->flow, o->loc.file,
+				    (unsigned int)o->loc.line,
+				    (unsigned int)o->loc.col, o->from, o->to);
+			fwc_strbuf_addc(&sb, '\n');
+		}
+	}
+	s = fwc_strbuf_detach(&sb, NULL);
+	fwc_strbuf_release(&sb);
+	return s;
+}
+
+/* After fwc_nft_model_shed(), the model reads nothing of the IR rules,
+ * which are gone, and every rule keeps its primitives and its origin;
+ * in the dispatch layout too, where leaf chains copy the flat rules. */
+static void
+test_nft_model_shed(void **state)
+{
+	struct fx *fx = *state;
+
+	struct fwc_strbuf big;
+
+	/* The fixture's policy, with 16 more hosts and flows: enough rules
+	 * for dispatch chains. */
+	fwc_strbuf_init(&big);
+	fwc_strbuf_addn(&big, policy, strlen(policy) - strlen("</policy>\n"));
+	for (int i = 0; i < 16; i++)
+		fwc_strbuf_addf(&big,
+		    "<host name=\"h%d\"><address>10.2.0.%d</address></host>\n"
+		    "<allow name=\"to-h%d\" from=\"lan\" to=\"h%d\" "
+		    "service=\"web\"/>\n",
+		    i, 100 + i, i, i);
+	fwc_strbuf_adds(&big, "</policy>\n");
+	for (int tree = 0; tree < 2; tree++) {
+		struct fwc_arena *a = fwc_arena_new();
+		struct fwc_options opt;
+		struct fwc_program *prog = NULL;
+		struct fwc_ruleset *rs;
+		struct fwc_nft_table t;
+		char *before;
+		char *after;
+
+		memset(&opt, 0, sizeof(opt));
+		opt.no_includes = true;
+		assert_int_equal(
+		    fwc_nft_layout_parse(tree ? "tree" : "auto"), 0);
+		assert_int_equal(fwc_compile_buffer(a, &fx->dg, &opt, "m.xml",
+				     big.buf, big.len, &prog),
+		    0);
+		rs = fwc_program_find(prog, "gw");
+		assert_non_null(rs);
+		assert_int_equal(fwc_nft_model_build(&t, rs, &fx->dg), 0);
+		assert_true(tree ? t.n_dchains > 0 : t.n_dchains == 0);
+		before = rules_with_origins(&t);
+		assert_non_null(strstr(before, "<- no-ssh m.xml:10:"));
+		fwc_nft_model_shed(&t, a, rs);
+		assert_null(rs->rules);
+		after = rules_with_origins(&t);
+		assert_string_equal(after, before);
+		free(before);
+		free(after);
+		fwc_nft_model_release(&t);
+		fwc_arena_release(a);
+	}
+	fwc_strbuf_release(&big);
+	assert_int_equal(fwc_nft_layout_parse("auto"), 0);
 }
 
 int
@@ -210,6 +298,8 @@ main(void)
 		    test_nft_model_base_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_nft_model_policy_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nft_model_shed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
