@@ -16,7 +16,7 @@
  * keep it below this. */
 #define FWC_NLB_MSG_MAX (65535u + 4096u)
 /* Bytes handed on at a time: kept, counted or streamed. */
-#define FWC_NLB_CHUNK (256u * 1024u)
+#define FWC_NLB_CHUNK (64u * 1024u)
 
 enum fwc_nlb_mode {
 	FWC_NLB_MEMORY, /* keep every chunk (fwc_nlb_iov) */
