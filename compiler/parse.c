@@ -4,7 +4,8 @@
  * names, list syntax and includes (search path, cycles, repeats).
  * Address children of definitions (a boundary of 100,000 <subnet>s) are
  * taken from the XML reader as it reads them (sink_take()) and kept as
- * intervals only: they never become tree nodes. */
+ * intervals only, and flows (10,000 <allow>s) become their struct
+ * fwc_flow as they are read: they never become tree nodes. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -54,8 +55,17 @@ struct taken {
 	uint32_t n_seen; /* its children that read_items() counts */
 };
 
+/* A flow taken from the XML reader (sink_flow()), waiting for
+ * parse_root() to put it in its place. */
+struct held {
+	struct fwc_flow *f;
+	size_t slot; /* the root's children kept in the tree before it */
+};
+
+struct pctx;
+
 /* The sink of one file: what was taken, by definition in document
- * order. */
+ * order, and the flows taken, in document order. */
 struct sink {
 	struct ivpool pool4;
 	struct ivpool pool6;
@@ -69,6 +79,13 @@ struct sink {
 	const struct kindmap *map;
 	size_t n_map;
 	bool single;
+	struct pctx *c;
+	struct held *fl;
+	size_t n_fl;
+	size_t cap_fl;
+	size_t fl_map;	/* bytes reserved for fl, or 0: fl is on the heap */
+	size_t fl_head; /* the next one parse_root() puts in place */
+	size_t kept;	/* children of the root left in the tree so far */
 };
 
 struct pctx {
@@ -346,6 +363,33 @@ taken_grow(struct sink *sk)
 	sk->g = fwc_xrealloc(sk->g, sk->cap_g * sizeof(*sk->g));
 }
 
+/* Room for one more taken flow: on the heap, then (from POOL_MAP
+ * bytes) in a reservation for as many as a file may hold elements, as
+ * pool_grow() does, so that no smaller copies stay in the heap. */
+static void
+held_grow(struct sink *sk)
+{
+	size_t max = fwc_xml_default_limits.max_elements;
+	size_t cap = sk->cap_fl ? 2 * sk->cap_fl : 64;
+	void *m = NULL;
+
+	if (sk->fl_map != 0)
+		FWC_BUG("too many flows taken");
+	if (cap * sizeof(*sk->fl) >= POOL_MAP && sk->n_fl < max)
+		m = reserve(max * sizeof(*sk->fl));
+	if (m == NULL) {
+		sk->fl = fwc_xrealloc(sk->fl, cap * sizeof(*sk->fl));
+		sk->cap_fl = cap;
+		return;
+	}
+	memcpy(m, sk->fl, sk->n_fl * sizeof(*sk->fl));
+	free(sk->fl);
+	sk->fl = m;
+	sk->cap_fl = max;
+	sk->fl_map = max * sizeof(*sk->fl);
+}
+
+/* Frees the records of what was taken (address records and flows). */
 static void
 taken_free(struct sink *sk)
 {
@@ -353,9 +397,44 @@ taken_free(struct sink *sk)
 	sk->g = NULL;
 	sk->cap_g = 0;
 	sk->g_map = 0;
+	fwc_mem_free(sk->fl, sk->fl_map);
+	sk->fl = NULL;
+	sk->n_fl = 0;
+	sk->cap_fl = 0;
+	sk->fl_map = 0;
+	sk->fl_head = 0;
 }
 
-/* The sink's take(): takes the address children of the root's children
+/* The action of the flow element called e; false for other elements. */
+static bool
+flow_action(const char *e, enum fwc_action *act)
+{
+	if (strcmp(e, "allow") == 0)
+		*act = FWC_ACT_ACCEPT;
+	else if (strcmp(e, "deny") == 0)
+		*act = FWC_ACT_DROP;
+	else if (strcmp(e, "reject") == 0)
+		*act = FWC_ACT_REJECT;
+	else
+		return false;
+	return true;
+}
+
+static bool sink_flow(struct sink *sk, const struct fwc_xnode *kid);
+
+/* The sink's wants(): the flows among the root's children, whose
+ * attributes then reach the tree only if sink_flow() leaves them there. */
+static bool
+sink_wants(void *ctx, unsigned int depth, const char *name)
+{
+	enum fwc_action act;
+
+	(void)ctx;
+	return depth == 1 && flow_action(name, &act);
+}
+
+/* The sink's take(): takes the flows among the root's children
+ * (sink_flow()) and the address children of the root's children
  * (boundaries, hosts...) that read_items() would read into intervals,
  * turning each into its interval at once; read_items() finds them by
  * their definition's position. */
@@ -370,6 +449,8 @@ sink_take(void *ctx, const struct fwc_xnode *parent, unsigned int depth,
 	struct fwc_ivl x;
 	const char *why;
 
+	if (depth == 1)
+		return sink_flow(sk, kid);
 	if (depth != 2)
 		return false;
 	if (parent->name != sk->pname) {
@@ -441,6 +522,10 @@ sink_reset(void *ctx)
 	sk->n_g = 0;
 	sk->head = 0;
 	sk->pname = NULL;
+	/* The flows taken stay in the arena, unused. */
+	sk->n_fl = 0;
+	sk->fl_head = 0;
+	sk->kept = 0;
 }
 
 /* The record of what was taken of the definition n, or NULL. */
@@ -838,7 +923,7 @@ flow_list(struct pctx *c, const struct fwc_xnode *n, const char *name,
 /* Whether parse_flow() would report anything about n: a taker of flows
  * that may not report (the XML reader's sink) leaves such a flow on the
  * tree, where parse_root() finds it. */
-static FWC_UNUSED bool
+static bool
 flow_reports(const struct fwc_xnode *n)
 {
 	static const char *const lists[] = { "from", "to", "service" };
@@ -891,6 +976,58 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 	f->bidirectional = v != NULL && strcmp(v, "true") == 0;
 	f->index = c->flow_index++;
 	FWC_VEC_PUSH(c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
+}
+
+/* The sink's take() for a child of the root: takes a flow that
+ * parse_flow() reads without a word (the sink may not report: when the
+ * reader gives up, libxml2 reads the file again and reports), making its
+ * struct fwc_flow at once; parse_root() numbers it and puts it in its
+ * place (flows_place()). Anything else stays in the tree, and counts for
+ * the place of the flows after it. */
+static bool
+sink_flow(struct sink *sk, const struct fwc_xnode *kid)
+{
+	struct pctx *c = sk->c;
+	enum fwc_action act;
+	unsigned int index = c->flow_index;
+	unsigned int errors = c->dg->errors;
+	unsigned int warnings = c->dg->warnings;
+	size_t n = c->p->flows.n;
+
+	if (!flow_action(kid->name, &act) || flow_reports(kid)) {
+		sk->kept++;
+		return false;
+	}
+	/* parse_flow() appends the flow to the policy and numbers it:
+	 * taken back. */
+	parse_flow(c, kid, act);
+	if (c->p->flows.n != n + 1 || c->dg->errors != errors ||
+	    c->dg->warnings != warnings)
+		FWC_BUG("a flow taken from the XML reader was not silent");
+	if (sk->n_fl == sk->cap_fl)
+		held_grow(sk);
+	sk->fl[sk->n_fl].f = c->p->flows.v[--c->p->flows.n];
+	sk->fl[sk->n_fl++].slot = sk->kept;
+	c->flow_index = index;
+	return true;
+}
+
+/* Appends the flows taken from the file being read whose place is before
+ * the root's kept child slot (after the last one: slot = their number),
+ * in document order, as parse_flow() would have at their place. */
+static void
+flows_place(struct pctx *c, size_t slot)
+{
+	struct sink *sk = c->sink;
+	struct fwc_flow *f;
+
+	while (sk != NULL && sk->fl_head < sk->n_fl &&
+	       sk->fl[sk->fl_head].slot == slot && !c->dg->stopped) {
+		f = sk->fl[sk->fl_head++].f;
+		f->index = c->flow_index++;
+		FWC_VEC_PUSH(
+		    c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
+	}
 }
 
 static int read_file(
@@ -1037,7 +1174,11 @@ parse_root(struct pctx *c, const struct fwc_xnode *root, bool is_main)
 	for (size_t i = 0; i < root->n_kids && !c->dg->stopped; i++) {
 		const struct fwc_xnode *k = &root->kids[i];
 		const char *e = k->name;
+		enum fwc_action act;
 
+		flows_place(c, i);
+		if (c->dg->stopped)
+			break;
 		if (strcmp(e, "include") == 0)
 			parse_include(c, k);
 		else if (strcmp(e, "service") == 0)
@@ -1058,16 +1199,13 @@ parse_root(struct pctx *c, const struct fwc_xnode *root, bool is_main)
 			parse_bgroup(c, k);
 		else if (strcmp(e, "gateway") == 0)
 			parse_gateway(c, k);
-		else if (strcmp(e, "allow") == 0)
-			parse_flow(c, k, FWC_ACT_ACCEPT);
-		else if (strcmp(e, "deny") == 0)
-			parse_flow(c, k, FWC_ACT_DROP);
-		else if (strcmp(e, "reject") == 0)
-			parse_flow(c, k, FWC_ACT_REJECT);
+		else if (flow_action(e, &act))
+			parse_flow(c, k, act);
 		else
 			fwc_error(c->dg, &k->loc,
 			    "unexpected element <%s> in <policy>", e);
 	}
+	flows_place(c, root->n_kids);
 }
 
 /* Reads one file (the root when from is NULL) and its includes. */
@@ -1110,9 +1248,11 @@ read_file(struct pctx *c, const char *path, const struct fwc_loc *from)
 	/* The tree is read once: its skeleton goes when the file is done. */
 	tree = fwc_arena_new();
 	memset(&sk, 0, sizeof(sk));
+	sk.c = c;
 	xs.take = sink_take;
 	xs.reset = sink_reset;
 	xs.ctx = &sk;
+	xs.wants = sink_wants;
 	if (fwc_xml_parse_file_sink(c->a, tree, c->dg, path, NULL, &xs, &root) <
 	    0) {
 		sink_reset(&sk);

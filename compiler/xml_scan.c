@@ -32,10 +32,12 @@
  * reader and the tree path agree.
  *
  * For large inputs it keeps little: a caller's sink (struct
- * fwc_xml_sink) may take each leaf element as it closes, so that it never
- * becomes a tree node, and when the source is a private mapping of the
- * file (compiler/xml.c) the pages it has passed are dropped, since
- * nothing points into the source. */
+ * fwc_xml_sink) may take each element without children as it closes (an
+ * address leaf, a flow), so that it never becomes a tree node; the
+ * attributes of an element the sink wants are read into scratch storage
+ * and reach the tree only if it is not taken. When the source is a
+ * private mapping of the file (compiler/xml.c) the pages it has passed
+ * are dropped, since nothing points into the source. */
 #include "xml_scan.h"
 
 #include <setjmp.h>
@@ -124,6 +126,9 @@ struct frame {
 	size_t first_kid;	   /* its children: scan.pend[first_kid..] */
 	size_t text_off;	   /* its text: scan.text[text_off..] */
 	bool text_found;	   /* node.text_loc is the text's */
+	/* The sink wants it (it cannot have child elements): node.attrs
+	 * is scan.attrs until it closes. */
+	bool held;
 };
 
 struct scan {
@@ -151,7 +156,8 @@ struct scan {
 	size_t n_pend;
 	size_t cap_pend;
 	size_t pend_map; /* bytes of pend's own mapping, or 0: heap */
-	/* Attributes of the start tag being read (heap). */
+	/* Attributes of the start tag being read, and of the element that
+	 * the sink wants while it is open (heap). */
 	struct fwc_xattr *attrs;
 	size_t cap_attrs;
 	/* Text of the open elements, innermost last (heap). */
@@ -579,7 +585,12 @@ attributes(
 	}
 	if (e != NULL && (seen & e->required) != e->required)
 		give_up(sc);
-	if (n > 0) {
+	if (n > 0 && f->held) {
+		/* Copied into the tree only if the sink does not take it
+		 * (close_element()): no start tag comes before it closes. */
+		f->node.attrs = sc->attrs;
+		f->node.n_attrs = n;
+	} else if (n > 0) {
 		f->node.attrs = fwc_arena_alloc(sc->t, n * sizeof(*sc->attrs));
 		memcpy(f->node.attrs, sc->attrs, n * sizeof(*sc->attrs));
 		f->node.n_attrs = n;
@@ -652,6 +663,11 @@ start_tag(struct scan *sc, const unsigned char *lt)
 					 (const char *)name, f->name_len);
 	f->node.loc = loc_at(sc, lt);
 	f->node.text_loc = f->node.loc;
+	/* Only an element that cannot have child elements is held: their
+	 * start tags would reuse sc->attrs. */
+	f->held = def != NULL && def->n_kids == 0 && sc->depth >= 2 &&
+		  sc->sink != NULL && sc->sink->wants != NULL &&
+		  sc->sink->wants(sc->sink->ctx, sc->depth - 1, def->name);
 	q = attributes(sc, f, q, &empty);
 	if (empty)
 		close_element(sc);
@@ -730,8 +746,8 @@ offer(struct scan *sc, const struct frame *f, size_t t_off, size_t len)
 	}
 	if (!sc->sink->take(sc->sink->ctx, &parent->node, sc->depth - 1, &kid))
 		return false;
-	if (kid.n_attrs != 0 || kid.n_kids != 0)
-		FWC_BUG("xml_scan: the sink took an element that is no leaf");
+	if (kid.n_kids != 0)
+		FWC_BUG("xml_scan: the sink took an element with children");
 	return true;
 }
 
@@ -774,6 +790,12 @@ close_element(struct scan *sc)
 	sc->depth--;
 	if (taken)
 		return;
+	if (f->held && f->node.n_attrs > 0) {
+		f->node.attrs = fwc_arena_alloc(
+		    sc->t, f->node.n_attrs * sizeof(*f->node.attrs));
+		memcpy(f->node.attrs, sc->attrs,
+		    f->node.n_attrs * sizeof(*f->node.attrs));
+	}
 	if (sc->depth == 0) {
 		n = fwc_arena_alloc(sc->t, sizeof(*n));
 		*n = f->node;

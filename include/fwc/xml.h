@@ -77,21 +77,30 @@ int fwc_xml_parse_file_tree(struct fwc_arena *a, struct fwc_arena *tree,
     struct fwc_diag *dg, const char *path, const struct fwc_xml_limits *lim,
     struct fwc_xnode **root);
 /* Takes elements off the tree while our own reader (compiler/xml_scan.c)
- * reads them, so that a list of 100,000 <subnet>s never becomes 100,000
- * tree nodes: the caller turns each into what it keeps at once. take()
- * is called for every element but the root as it closes, in document
- * order, with its parent (name, attributes and location set; children
- * not yet) and the parent's depth (the root's is 1). kid's text is valid
- * during the call only. It returns true to take kid off the tree, which
- * only a leaf (no attributes, no children) may be: its parent's kids
- * then leave it out. Only our reader calls it: when it gives up,
- * reset() is called and libxml2 builds the whole tree as before, so
- * everything taken must be forgotten. Ignored by the other paths. */
+ * reads them, so that a list of 100,000 <subnet>s or 10,000 <allow>s
+ * never becomes as many tree nodes: the caller turns each into what it
+ * keeps at once. take() is called for every element but the root as it
+ * closes, in document order, once the reader has validated it, with its
+ * parent (name, attributes and location set; children not yet) and the
+ * parent's depth (the root's is 1). kid's text is valid during the call
+ * only, and so is its attribute array when wants() asked for it (the
+ * attribute values, names and locations stay valid). It returns true to
+ * take kid off the tree, which only an element without children may be:
+ * its parent's kids then leave it out. wants() (may be NULL) is asked at
+ * the start tag of an element that cannot have child elements, with the
+ * depth take() will be given and the element's name: when it returns
+ * true, the element's attributes are read into the reader's scratch
+ * storage and copied into the tree only if take() declines it, so that a
+ * taken element leaves nothing in the tree. Only our reader calls them:
+ * when it gives up, reset() is called and libxml2 builds the whole tree
+ * as before, so everything taken must be forgotten. Ignored by the other
+ * paths. */
 struct fwc_xml_sink {
 	bool (*take)(void *ctx, const struct fwc_xnode *parent,
 	    unsigned int depth, const struct fwc_xnode *kid);
 	void (*reset)(void *ctx);
 	void *ctx;
+	bool (*wants)(void *ctx, unsigned int depth, const char *name);
 };
 
 /* fwc_xml_parse_file_tree() with a sink (NULL: none). */

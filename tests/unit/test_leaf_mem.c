@@ -193,7 +193,7 @@ check_file(const char *path, unsigned int take_depth)
 	struct fwc_xnode *full = NULL;
 	struct fwc_xnode *part = NULL;
 	struct rec r = { 0 };
-	struct fwc_xml_sink sink = { rec_take, rec_reset, &r };
+	struct fwc_xml_sink sink = { rec_take, rec_reset, &r, NULL };
 	int rc1;
 	int rc2;
 	size_t next = 0;
@@ -317,7 +317,7 @@ struct big_run {
 static void
 big_read(struct big_run *b, struct rec *r, FILE *out, bool watch)
 {
-	struct fwc_xml_sink sink = { rec_take, rec_reset, r };
+	struct fwc_xml_sink sink = { rec_take, rec_reset, r, NULL };
 
 	b->path = big_policy(N_BIG);
 	b->a = fwc_arena_new();
