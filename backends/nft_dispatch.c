@@ -37,8 +37,10 @@ struct dctx {
 	const struct fwc_nft_chain *base;
 	enum fwc_family family;
 	const struct fwc_dt *tree;
-	/* The model rule of each IR rule of the family, by IR index. */
-	const struct fwc_nft_rule **by_ir;
+	/* The keys of the rules of the family, in order, and the model
+	 * rule of each. */
+	const struct fwc_dt_key *keys;
+	const struct fwc_nft_rule **of_key;
 	const char **chain_of; /* chain name per node id */
 };
 
@@ -122,7 +124,7 @@ fill_node(struct dctx *d, const struct fwc_dt_node *nd)
 		fwc_nft_chain_reserve(t, c, nd->n_rules);
 		for (size_t i = 0; i < nd->n_rules; i++)
 			*fwc_nft_chain_add(t, c) =
-			    *d->by_ir[nd->rules[i] - t->rs->rules];
+			    *d->of_key[nd->rules[i] - d->keys];
 		return;
 	}
 	switch (nd->kind) {
@@ -178,14 +180,57 @@ fill_node(struct dctx *d, const struct fwc_dt_node *nd)
 	}
 }
 
+/* The family of r, a rule that lowers an IR rule, and its key (what
+ * the tree reads), from its primitives: the IR rules may be gone
+ * (fwc_nft_model_shed()). -1 for a base rule. */
+static int
+rule_key(const struct fwc_nft_rule *r, struct fwc_dt_key *k)
+{
+	int fam = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (r->origin == NULL)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct fwc_nft_prim *p = &r->p[i];
+
+		switch (p->kind) {
+		case FWC_NFT_P_IIFNAME:
+			k->iif = p->str;
+			break;
+		case FWC_NFT_P_OIFNAME:
+			k->oif = p->str;
+			break;
+		case FWC_NFT_P_SADDR:
+			k->src = p->set->ir;
+			fam = p->family;
+			break;
+		case FWC_NFT_P_DADDR:
+			k->dst = p->set->ir;
+			fam = p->family;
+			break;
+		case FWC_NFT_P_NFPROTO:
+			fam = p->family;
+			break;
+		default:
+			break;
+		}
+	}
+	if (fam < 0)
+		FWC_BUG("a policy rule of no family");
+	return fam;
+}
+
 /* Moves the rules of family f of chain c into a tree when there are more
  * than threshold of them; returns true when it did. */
 static bool
 dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
     struct fwc_nft_chain *c, enum fwc_family f, size_t threshold)
 {
-	const struct fwc_ir_rule **ir =
-	    fwc_xmalloc((c->n_rules ? c->n_rules : 1) * sizeof(*ir));
+	size_t cap = c->n_rules ? c->n_rules : 1;
+	struct fwc_dt_key *keys = fwc_xmalloc(cap * sizeof(*keys));
+	const struct fwc_dt_key **kp = fwc_xmalloc(cap * sizeof(*kp));
+	const struct fwc_nft_rule **of_key = fwc_xmalloc(cap * sizeof(*of_key));
 	size_t n = 0;
 	struct fwc_dt tree;
 	struct dctx d;
@@ -194,52 +239,45 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 	size_t n_keep = 0;
 	bool placed = false;
 
-	for (size_t i = 0; i < c->n_rules; i++)
-		if (fwc_nft_rule_ir(&c->rules[i]) != NULL &&
-		    fwc_nft_rule_ir(&c->rules[i])->family == f)
-			ir[n++] = fwc_nft_rule_ir(&c->rules[i]);
+	for (size_t i = 0; i < c->n_rules; i++) {
+		if (rule_key(&c->rules[i], &keys[n]) != (int)f)
+			continue;
+		kp[n] = &keys[n];
+		of_key[n++] = &c->rules[i];
+	}
 	if (n <= threshold) {
-		free(ir);
+		free(keys);
+		free(kp);
+		free(of_key);
 		return false;
 	}
-	fwc_dt_build(a, ir, n, f, FWC_NFT_LEAF_MAX, &tree);
+	fwc_dt_build(a, kp, n, f, FWC_NFT_LEAF_MAX, &tree);
 	memset(&d, 0, sizeof(d));
 	d.t = t;
 	d.base = c;
 	d.family = f;
 	d.tree = &tree;
-	d.by_ir = fwc_xcalloc(t->rs->n_rules, sizeof(*d.by_ir));
+	d.keys = keys;
+	d.of_key = of_key;
 	d.chain_of = fwc_xcalloc(tree.n_nodes, sizeof(*d.chain_of));
-	for (size_t i = 0; i < c->n_rules; i++)
-		if (fwc_nft_rule_ir(&c->rules[i]) != NULL &&
-		    fwc_nft_rule_ir(&c->rules[i])->family == f)
-			d.by_ir[fwc_nft_rule_ir(&c->rules[i]) - t->rs->rules] =
-			    &c->rules[i];
 	name_nodes(&d);
 	for (size_t i = 0; i < tree.n_nodes; i++)
 		fill_node(&d, tree.nodes[i]);
-	/* The base chain: its own rules and the other family's, with one
-	 * jump to the root where the first moved rule stood. */
-	/* What stays is the other family's rules and the jump: counted
-	 * first, since the chain's flat array (10,000 rules of 32 bytes)
-	 * is abandoned to the arena. */
-	n_keep = 1;
-	for (size_t i = 0; i < c->n_rules; i++)
-		if (fwc_nft_rule_ir(&c->rules[i]) == NULL ||
-		    fwc_nft_rule_ir(&c->rules[i])->family != f)
-			n_keep++;
+	/* The base chain keeps the other family's rules and its own base
+	 * rules, with one jump to the root where the first moved rule
+	 * stood: counted first, since the chain's flat array (10,000 rules
+	 * of 32 bytes) is abandoned to the arena. */
+	n_keep = 1 + c->n_rules - n;
 	keep = fwc_arena_alloc(t->a, n_keep * sizeof(*keep));
 	c->cap_rules = n_keep;
 	n_keep = 0;
-	for (size_t i = 0; i < c->n_rules; i++) {
+	for (size_t i = 0, k = 0; i < c->n_rules; i++) {
 		struct fwc_nft_rule *r = &c->rules[i];
 
-		if (fwc_nft_rule_ir(r) == NULL ||
-		    fwc_nft_rule_ir(r)->family != f) {
-			keep[n_keep++] = *r;
-			continue;
-		}
-		if (!placed) {
+		if (k < n && of_key[k] == r) {
+			k++;
+			if (placed)
+				continue;
 			jump = &keep[n_keep++];
 			memset(jump, 0, sizeof(*jump));
 			fwc_nft_rule_add(t, jump, FWC_NFT_P_NFPROTO)->family =
@@ -247,13 +285,16 @@ dispatch_family(struct fwc_nft_table *t, struct fwc_arena *a,
 			fwc_nft_rule_add(t, jump, FWC_NFT_P_JUMP)->str =
 			    d.chain_of[tree.root->id];
 			placed = true;
+			continue;
 		}
+		keep[n_keep++] = *r;
 	}
 	c->rules = keep; /* the old array is abandoned to the arena */
 	c->n_rules = n_keep;
-	free(d.by_ir);
 	free(d.chain_of);
-	free(ir);
+	free(keys);
+	free(kp);
+	free(of_key);
 	return true;
 }
 

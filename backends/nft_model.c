@@ -679,9 +679,11 @@ lower_chains(struct fwc_nft_table *t, struct fwc_nft_set **addr,
 		end_chain(t, &t->chains[i]);
 }
 
-int
-fwc_nft_model_build(
-    struct fwc_nft_table *t, const struct fwc_ruleset *rs, struct fwc_diag *dg)
+/* fwc_nft_model_build(), shedding rs's rules into a (when a is not
+ * NULL) before the dispatch layout. */
+static int
+build(struct fwc_nft_table *t, const struct fwc_ruleset *rs,
+    struct fwc_arena *a, struct fwc_ruleset *shed, struct fwc_diag *dg)
 {
 	bool want_nd;
 	const char *nd_name = NULL;
@@ -713,8 +715,24 @@ fwc_nft_model_build(
 	}
 	lower_chains(t, addr, nd);
 	free(addr);
+	if (a != NULL)
+		fwc_nft_model_shed(t, a, shed);
 	fwc_nft_model_dispatch(t);
 	return 0;
+}
+
+int
+fwc_nft_model_build(
+    struct fwc_nft_table *t, const struct fwc_ruleset *rs, struct fwc_diag *dg)
+{
+	return build(t, rs, NULL, NULL, dg);
+}
+
+int
+fwc_nft_model_build_lean(struct fwc_nft_table *t, struct fwc_ruleset *rs,
+    struct fwc_arena *a, struct fwc_diag *dg)
+{
+	return build(t, rs, a, rs, dg);
 }
 
 void

@@ -40,7 +40,7 @@ new_node(struct ctx *c, enum fwc_dt_kind kind)
 }
 
 static uint64_t
-hash_rules(const struct fwc_ir_rule *const *r, size_t n)
+hash_rules(const struct fwc_dt_key *const *r, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -52,7 +52,7 @@ hash_rules(const struct fwc_ir_rule *const *r, size_t n)
 }
 
 static struct fwc_dt_node *
-leaf(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n)
+leaf(struct ctx *c, const struct fwc_dt_key *const *r, size_t n)
 {
 	uint64_t h = hash_rules(r, n);
 	size_t p;
@@ -92,10 +92,10 @@ leaf(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n)
 }
 
 static struct fwc_dt_node *build(
-    struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv);
+    struct ctx *c, const struct fwc_dt_key *const *r, size_t n, int lv);
 
 static const char *
-rule_if(const struct fwc_ir_rule *r, int lv)
+rule_if(const struct fwc_dt_key *r, int lv)
 {
 	return lv == LV_IIF ? r->iif : r->oif;
 }
@@ -107,14 +107,13 @@ str_cmp(const void *pa, const void *pb)
 }
 
 static struct fwc_dt_node *
-by_interface(
-    struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
+by_interface(struct ctx *c, const struct fwc_dt_key *const *r, size_t n, int lv)
 {
 	const char **names = fwc_xmalloc(n * sizeof(*names));
 	size_t *which = fwc_xmalloc(n * sizeof(*which)); /* n_names: any */
 	size_t n_names = 0;
 	size_t n_any = 0;
-	const struct fwc_ir_rule **sub;
+	const struct fwc_dt_key **sub;
 	struct fwc_dt_node *nd;
 	size_t k;
 
@@ -177,14 +176,14 @@ by_interface(
 }
 
 static struct fwc_dt_node *
-by_address(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
+by_address(struct ctx *c, const struct fwc_dt_key *const *r, size_t n, int lv)
 {
 	struct fwc_atom_input *in = fwc_xcalloc(n, sizeof(*in));
 	struct fwc_u128 max = { 0, 0xffffffffull };
 	struct fwc_atom *at;
 	size_t n_at;
 	struct fwc_dt_node *nd;
-	const struct fwc_ir_rule **sub;
+	const struct fwc_dt_key **sub;
 	struct fwc_arena *scratch;
 
 	if (c->family == FWC_FAM_IP6)
@@ -230,7 +229,7 @@ by_address(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
 }
 
 static struct fwc_dt_node *
-build(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
+build(struct ctx *c, const struct fwc_dt_key *const *r, size_t n, int lv)
 {
 	if (n == 0)
 		return NULL;
@@ -242,7 +241,7 @@ build(struct ctx *c, const struct fwc_ir_rule *const *r, size_t n, int lv)
 }
 
 void
-fwc_dt_build(struct fwc_arena *a, const struct fwc_ir_rule *const *rules,
+fwc_dt_build(struct fwc_arena *a, const struct fwc_dt_key *const *rules,
     size_t n, enum fwc_family family, size_t leaf_max, struct fwc_dt *out)
 {
 	struct ctx c;

@@ -25,6 +25,16 @@ enum fwc_dt_kind {
 	FWC_DT_DST, /* by destination address interval */
 };
 
+/* What a tree reads of a rule: its interfaces and address sets (NULL:
+ * any). The nft model's dispatch makes them from the primitives of its
+ * flat rules, so that the IR rules may be gone by then. */
+struct fwc_dt_key {
+	const char *iif;
+	const char *oif;
+	const struct fwc_ir_set *src;
+	const struct fwc_ir_set *dst;
+};
+
 struct fwc_dt_node;
 
 struct fwc_dt_branch {
@@ -37,8 +47,8 @@ struct fwc_dt_branch {
 struct fwc_dt_node {
 	enum fwc_dt_kind kind;
 	unsigned int id; /* 0.. in creation order, unique per tree */
-	/* LEAF: the rules, pointers into the ruleset, in stored order. */
-	const struct fwc_ir_rule **rules;
+	/* LEAF: the rules (the caller's keys), in stored order. */
+	const struct fwc_dt_key **rules;
 	size_t n_rules;
 	/* Lookups: a packet matching no branch goes to other (IIF/OIF: its
 	 * interface is none of the branches'; NULL: no rule can match). */
@@ -56,7 +66,7 @@ struct fwc_dt {
 /* Builds the tree of the n rules (all of one chain and family, in stored
  * order); lists of at most leaf_max rules, and lists that no lookup
  * divides further, become leaves. */
-void fwc_dt_build(struct fwc_arena *a, const struct fwc_ir_rule *const *rules,
+void fwc_dt_build(struct fwc_arena *a, const struct fwc_dt_key *const *rules,
     size_t n, enum fwc_family family, size_t leaf_max, struct fwc_dt *out);
 
 /* The leaf a packet with these fields reaches (ifnames may be NULL for

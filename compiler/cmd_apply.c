@@ -610,13 +610,12 @@ prepare(const struct apply_args *aa, struct fwc_arena **ap, struct fwc_diag *dg,
 		fwc_arena_trim();
 		*ap = keep;
 	}
-	if (fwc_nft_model_build(t, rs, dg) < 0) {
+	/* The batch reads the model, and of the IR rules only where each
+	 * came from: they go once lowered. */
+	if (fwc_nft_model_build_lean(t, rs, *ap, dg) < 0) {
 		fwc_diag_flush(dg);
 		return FWC_EXIT_REJECTED;
 	}
-	/* From here the batch reads the model, and of the IR rules only
-	 * where each came from. */
-	fwc_nft_model_shed(t, *ap, rs);
 	fwc_phase_mark("model", NULL);
 	resolve_fqdns(t, info, dg);
 	fwc_diag_flush(dg);

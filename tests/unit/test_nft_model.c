@@ -234,7 +234,9 @@ rules_with_origins(const struct fwc_nft_table *t)
 
 /* After fwc_nft_model_shed(), the model reads nothing of the IR rules,
  * which are gone, and every rule keeps its primitives and its origin;
- * in the dispatch layout too, where leaf chains copy the flat rules. */
+ * in the dispatch layout too, where leaf chains copy the flat rules; and
+ * fwc_nft_model_build_lean(), which sheds them before the layout, makes
+ * the same model. */
 static void
 test_nft_model_shed(void **state)
 {
@@ -276,6 +278,21 @@ test_nft_model_shed(void **state)
 		before = rules_with_origins(&t);
 		assert_non_null(strstr(before, "<- no-ssh m.xml:10:"));
 		fwc_nft_model_shed(&t, a, rs);
+		assert_null(rs->rules);
+		after = rules_with_origins(&t);
+		assert_string_equal(after, before);
+		free(after);
+		fwc_nft_model_release(&t);
+		fwc_arena_release(a);
+		/* Shed before the dispatch layout, which then reads the
+		 * rules' primitives only: the same model. */
+		a = fwc_arena_new();
+		assert_int_equal(fwc_compile_buffer(a, &fx->dg, &opt, "m.xml",
+				     big.buf, big.len, &prog),
+		    0);
+		rs = fwc_program_find(prog, "gw");
+		assert_int_equal(
+		    fwc_nft_model_build_lean(&t, rs, a, &fx->dg), 0);
 		assert_null(rs->rules);
 		after = rules_with_origins(&t);
 		assert_string_equal(after, before);

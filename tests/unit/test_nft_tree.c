@@ -105,6 +105,16 @@ random_rule(struct fwc_arena *a, struct fwc_ir_rule *r, enum fwc_action act)
 	r->origin.flow = "random";
 }
 
+/* What the tree reads of r. */
+static void
+key_of(struct fwc_dt_key *k, const struct fwc_ir_rule *r)
+{
+	k->iif = r->iif;
+	k->oif = r->oif;
+	k->src = r->src;
+	k->dst = r->dst;
+}
+
 static void
 test_tree_equals_eval(void **state)
 {
@@ -116,7 +126,8 @@ test_tree_equals_eval(void **state)
 		struct fwc_ruleset rs;
 		size_t n = rnd(120) + 1;
 		size_t n_deny = rnd((uint32_t)n + 1);
-		const struct fwc_ir_rule **ptr;
+		struct fwc_dt_key *keys;
+		const struct fwc_dt_key **ptr;
 		struct fwc_dt t;
 
 		memset(&rs, 0, sizeof(rs));
@@ -125,13 +136,15 @@ test_tree_equals_eval(void **state)
 		rs.has_chain[FWC_CHAIN_FORWARD] = true;
 		rs.rules = fwc_arena_alloc(a, n * sizeof(*rs.rules));
 		rs.n_rules = n;
+		keys = fwc_arena_alloc(a, n * sizeof(*keys));
 		ptr = fwc_arena_alloc(a, n * sizeof(*ptr));
 		for (size_t i = 0; i < n; i++) {
 			random_rule(a, &rs.rules[i],
 			    i < n_deny
 				? (rnd(2) ? FWC_ACT_DROP : FWC_ACT_REJECT)
 				: FWC_ACT_ACCEPT);
-			ptr[i] = &rs.rules[i];
+			key_of(&keys[i], &rs.rules[i]);
+			ptr[i] = &keys[i];
 		}
 		fwc_dt_build(a, ptr, n, FWC_FAM_IP4, 1 + rnd(6), &t);
 		for (int k = 0; k < 1000; k++) {
@@ -157,14 +170,16 @@ test_tree_equals_eval(void **state)
 				leaves_seen++;
 				if (lf->n_rules > max_leaf)
 					max_leaf = lf->n_rules;
-				for (size_t i = 0; i < lf->n_rules; i++)
-					if (fwc_eval_rule_matches(
-						lf->rules[i], &p)) {
-						got = lf->rules[i]->action;
-						got_rule =
-						    lf->rules[i] - rs.rules;
+				for (size_t i = 0; i < lf->n_rules; i++) {
+					const struct fwc_ir_rule *r =
+					    &rs.rules[lf->rules[i] - keys];
+
+					if (fwc_eval_rule_matches(r, &p)) {
+						got = r->action;
+						got_rule = r - rs.rules;
 						break;
 					}
+				}
 			}
 			assert_int_equal(got, want);
 			assert_int_equal(got_rule, want_rule);
@@ -183,7 +198,8 @@ test_leaves_stay_small(void **state)
 	struct fwc_arena *a = fwc_arena_new();
 	size_t n = 20000;
 	struct fwc_ir_rule *r = fwc_arena_alloc(a, n * sizeof(*r));
-	const struct fwc_ir_rule **ptr = fwc_arena_alloc(a, n * sizeof(*ptr));
+	struct fwc_dt_key *keys = fwc_arena_alloc(a, n * sizeof(*keys));
+	const struct fwc_dt_key **ptr = fwc_arena_alloc(a, n * sizeof(*ptr));
 	struct fwc_dt t;
 	size_t max_leaf = 0;
 
@@ -208,7 +224,8 @@ test_leaves_stay_small(void **state)
 		r[i].src = s;
 		r[i].dst = d;
 		r[i].proto = FWC_PROTO_TCP;
-		ptr[i] = &r[i];
+		key_of(&keys[i], &r[i]);
+		ptr[i] = &keys[i];
 	}
 	fwc_dt_build(a, ptr, n, FWC_FAM_IP4, 8, &t);
 	for (size_t k = 0; k < t.n_nodes; k++)
