@@ -993,6 +993,8 @@ gallop_ending_from(
 	}
 	if (hi > n)
 		hi = n;
+	if (hi <= lo)
+		return lo; /* nothing left (v may be NULL when n is 0) */
 	return lo + first_ending_from(v + lo, hi - lo, x);
 }
 

@@ -322,8 +322,9 @@ pre_set(struct sctx *c, struct ivlvec *iv, struct fwc_ivls *pre)
 	const struct fwc_addrset *s;
 
 	if (iv->n[FWC_FAM_IP4] == 0 && iv->n[FWC_FAM_IP6] == 0) {
-		s = fwc_addrset_own(
-		    c->a, pre->v, pre->n4, pre->v + pre->n4, pre->n6);
+		/* pre->v is NULL when nothing was read (no offset then). */
+		s = fwc_addrset_own(c->a, pre->v, pre->n4,
+		    pre->n6 ? pre->v + pre->n4 : NULL, pre->n6);
 		memset(pre, 0, sizeof(*pre));
 		return s;
 	}
