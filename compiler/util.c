@@ -67,6 +67,12 @@ fwc_mem_huge(size_t n)
 /* Advises the heap's growth, and p (n bytes) when it is large; a block
  * of fwc_mem_map() (mapping) counts towards THP_FROM whatever its size,
  * a heap block only when it got a mapping of its own. */
+void
+fwc_mem_expect(size_t n)
+{
+	(void)fwc_mem_huge(n);
+}
+
 static void
 advise(void *p, size_t n, bool mapping)
 {

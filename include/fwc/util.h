@@ -33,6 +33,11 @@ void fwc_mem_unmap(void *p, size_t n);
  * 32 MiB (a policy large enough for page faults and TLB misses to
  * dominate); below, the memory a huge page wastes matters more. */
 bool fwc_mem_huge(size_t n);
+/* Notes that the process will soon hold about n more bytes (a reader
+ * that knows its input's size), so that huge pages start at once when
+ * they will pay: the first 32 MiB in 4 KiB pages cost a 126,000-flow
+ * compile a tenth of its time. */
+void fwc_mem_expect(size_t n);
 /* Frees p, a block of fwc_mem_map() when map_len (its length) is not 0,
  * else of the heap. */
 void fwc_mem_free(void *p, size_t map_len);
