@@ -920,7 +920,7 @@ flow_list(struct pctx *c, const struct fwc_xnode *n, const char *name,
 	return raw;
 }
 
-/* Whether parse_flow() would report anything about n: a taker of flows
+/* Whether read_flow() would report anything about n: a taker of flows
  * that may not report (the XML reader's sink) leaves such a flow on the
  * tree, where parse_root() finds it. */
 static bool
@@ -939,8 +939,17 @@ flow_reports(const struct fwc_xnode *n)
 	return false;
 }
 
+/* Numbers f in document order and appends it to the policy. */
 static void
-parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
+add_flow(struct pctx *c, struct fwc_flow *f)
+{
+	f->index = c->flow_index++;
+	FWC_VEC_PUSH(c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
+}
+
+/* The flow element n, not yet numbered nor in the policy. */
+static struct fwc_flow *
+read_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 {
 	struct fwc_flow *f = fwc_arena_alloc(c->a, sizeof(*f));
 	struct fwc_loc nl = n->loc;
@@ -974,12 +983,17 @@ parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
 	f->log = v != NULL && strcmp(v, "on") == 0;
 	v = attr(n, "bidirectional", NULL);
 	f->bidirectional = v != NULL && strcmp(v, "true") == 0;
-	f->index = c->flow_index++;
-	FWC_VEC_PUSH(c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
+	return f;
+}
+
+static void
+parse_flow(struct pctx *c, const struct fwc_xnode *n, enum fwc_action act)
+{
+	add_flow(c, read_flow(c, n, act));
 }
 
 /* The sink's take() for a child of the root: takes a flow that
- * parse_flow() reads without a word (the sink may not report: when the
+ * read_flow() reads without a word (the sink may not report: when the
  * reader gives up, libxml2 reads the file again and reports), making its
  * struct fwc_flow at once; parse_root() numbers it and puts it in its
  * place (flows_place()). Anything else stays in the tree, and counts for
@@ -989,45 +1003,35 @@ sink_flow(struct sink *sk, const struct fwc_xnode *kid)
 {
 	struct pctx *c = sk->c;
 	enum fwc_action act;
-	unsigned int index = c->flow_index;
 	unsigned int errors = c->dg->errors;
 	unsigned int warnings = c->dg->warnings;
-	size_t n = c->p->flows.n;
+	struct fwc_flow *f;
 
 	if (!flow_action(kid->name, &act) || flow_reports(kid)) {
 		sk->kept++;
 		return false;
 	}
-	/* parse_flow() appends the flow to the policy and numbers it:
-	 * taken back. */
-	parse_flow(c, kid, act);
-	if (c->p->flows.n != n + 1 || c->dg->errors != errors ||
-	    c->dg->warnings != warnings)
+	f = read_flow(c, kid, act);
+	if (c->dg->errors != errors || c->dg->warnings != warnings)
 		FWC_BUG("a flow taken from the XML reader was not silent");
 	if (sk->n_fl == sk->cap_fl)
 		held_grow(sk);
-	sk->fl[sk->n_fl].f = c->p->flows.v[--c->p->flows.n];
+	sk->fl[sk->n_fl].f = f;
 	sk->fl[sk->n_fl++].slot = sk->kept;
-	c->flow_index = index;
 	return true;
 }
 
 /* Appends the flows taken from the file being read whose place is before
  * the root's kept child slot (after the last one: slot = their number),
- * in document order, as parse_flow() would have at their place. */
+ * in document order, as add_flow() would have at their place. */
 static void
 flows_place(struct pctx *c, size_t slot)
 {
 	struct sink *sk = c->sink;
-	struct fwc_flow *f;
 
 	while (sk != NULL && sk->fl_head < sk->n_fl &&
-	       sk->fl[sk->fl_head].slot == slot && !c->dg->stopped) {
-		f = sk->fl[sk->fl_head++].f;
-		f->index = c->flow_index++;
-		FWC_VEC_PUSH(
-		    c->a, c->p->flows.v, c->p->flows.n, c->p->flows.cap, f);
-	}
+	       sk->fl[sk->fl_head].slot == slot && !c->dg->stopped)
+		add_flow(c, sk->fl[sk->fl_head++].f);
 }
 
 static int read_file(
